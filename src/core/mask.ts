@@ -1,0 +1,15 @@
+/**
+ * Masks a destination for responses and logs. Phones keep only the last 4 digits, the same shape
+ * as the reference server ("*******0670" for 31651860670); e-mails keep the first character and
+ * the domain.
+ */
+export function maskDestination(destination: string): string {
+  if (destination.includes('@')) {
+    const at = destination.lastIndexOf('@');
+    const local = destination.slice(0, at);
+    return `${local.slice(0, 1)}***@${destination.slice(at + 1)}`;
+  }
+  const digits = destination.startsWith('+') ? destination.slice(1) : destination;
+  if (digits.length <= 4) return '*'.repeat(digits.length);
+  return '*'.repeat(digits.length - 4) + digits.slice(-4);
+}

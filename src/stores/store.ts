@@ -1,0 +1,133 @@
+import type { Attempt, ChainStep, DeliveryStatus, Verification } from '../core/index.js';
+
+/**
+ * The Store port. Every implementation (memory, sqlite, later redis/postgres) runs the same
+ * contract suite in test/stores. Methods marked ATOMIC must hold under any concurrency, across
+ * processes for shared stores: they are the only places where a decision and its write happen.
+ * All times are epoch milliseconds passed in by the caller (stores never read the clock).
+ */
+export interface Store {
+  readonly kind: string;
+  readonly verifications: VerificationRepo;
+  readonly attempts: AttemptRepo;
+  readonly counters: CounterRepo;
+  /** Create tables/indexes if missing. Idempotent. */
+  migrate(): Promise<void>;
+  /** Throws when the store cannot serve requests. */
+  health(): Promise<void>;
+  /** Deletes verifications (and their attempts) whose `expiresAtMs` is before `beforeMs`, at most `limit`. Returns how many. Uses an index: cost is proportional to `limit`, not to the table. */
+  purgeExpired(beforeMs: number, limit: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type InsertOutcome = { inserted: true } | { inserted: false; active: Verification };
+
+export interface ResendArgs {
+  id: string;
+  nowMs: number;
+  cooldownMs: number;
+  maxSends: number;
+  codeHash: Buffer;
+  expiresAtMs: number;
+  chain: ChainStep[];
+  failoverAtMs: number | undefined;
+}
+
+export type ResendOutcome =
+  | { kind: 'ok'; verification: Verification }
+  | { kind: 'cooldown'; retryAfterMs: number; verification: Verification }
+  | { kind: 'max_sends'; verification: Verification }
+  | { kind: 'not_pending'; verification: Verification }
+  | { kind: 'not_found' };
+
+export interface CheckArgs {
+  id: string;
+  /** HMAC of the submitted code, bound to this verification (see CodeHasher). */
+  candidateHash: Buffer;
+  nowMs: number;
+  maxChecks: number;
+}
+
+export type CheckOutcome =
+  /** The code matched; this call (and only this one) moved the verification to approved. */
+  | { kind: 'approved'; verification: Verification }
+  /** Wrong code; `failedChecks` was incremented (and status may now be max_attempts_reached). */
+  | { kind: 'wrong'; verification: Verification }
+  /** Not pending or past its TTL: nothing was changed. `verification.status` tells why. */
+  | { kind: 'not_pending'; verification: Verification }
+  | { kind: 'not_found' };
+
+export interface AdvanceArgs {
+  id: string;
+  /** Compare-and-set: only advances when the chain is still at this index. */
+  fromIndex: number;
+  toIndex: number;
+  failoverAtMs: number | undefined;
+  nowMs: number;
+}
+
+export interface VerificationRepo {
+  /** ATOMIC: inserts `v` unless a pending, unexpired verification exists for (destination, purpose); then returns that one. */
+  insertIfNoActive(v: Verification, nowMs: number): Promise<InsertOutcome>;
+  get(id: string): Promise<Verification | undefined>;
+  /** The pending, unexpired verification for (destination, purpose), if any. */
+  findActive(destination: string, purpose: string, nowMs: number): Promise<Verification | undefined>;
+  /** ATOMIC: cooldown + send-limit check and the new code in one step. Resets the chain to step 0. */
+  reserveResend(args: ResendArgs): Promise<ResendOutcome>;
+  /** ATOMIC: of N concurrent correct checks exactly one approves; failedChecks never passes maxChecks. */
+  recordCheck(args: CheckArgs): Promise<CheckOutcome>;
+  /** ATOMIC: pending → `to` (canceled, failed). Returns the verification after the call, or undefined if unknown. `changed` is false when it was not pending. */
+  finish(
+    id: string,
+    to: 'canceled' | 'failed',
+    nowMs: number,
+  ): Promise<{ changed: boolean; verification: Verification } | undefined>;
+  /** ATOMIC compare-and-set of the failover chain position and its timer. */
+  advanceChain(args: AdvanceArgs): Promise<boolean>;
+  /** Clears the failover timer if the chain is still at `atIndex` (a delivered receipt arrived). */
+  clearFailover(id: string, atIndex: number, nowMs: number): Promise<void>;
+  /** Pending verifications whose failover timer is due, oldest first (index-backed). */
+  listDueFailovers(nowMs: number, limit: number): Promise<Verification[]>;
+}
+
+export type AttemptPatch = Partial<
+  Pick<
+    Attempt,
+    'providerMessageId' | 'providerOrderId' | 'priceMicros' | 'currency' | 'status' | 'errorCode' | 'errorMessage'
+  >
+>;
+
+export interface AttemptRepo {
+  insert(a: Attempt): Promise<void>;
+  /** Sets fields after the provider answered the send. */
+  update(id: string, patch: AttemptPatch, nowMs: number): Promise<Attempt | undefined>;
+  get(id: string): Promise<Attempt | undefined>;
+  listByVerification(verificationId: string): Promise<Attempt[]>;
+  findByProviderMessageId(provider: string, providerMessageId: string): Promise<Attempt | undefined>;
+  /**
+   * ATOMIC: applies a delivery receipt. Final states never change and a state never moves back
+   * (queued < sent < final), so duplicate and out-of-order receipts are ignored (`changed: false`).
+   */
+  applyDeliveryStatus(
+    id: string,
+    status: DeliveryStatus,
+    nowMs: number,
+    error?: { code?: string; message?: string },
+  ): Promise<{ changed: boolean; attempt: Attempt } | undefined>;
+  /** Attempts accepted by `provider` still waiting for a final receipt, created after `sinceMs` (for polling). */
+  listAwaitingReceipt(provider: string, sinceMs: number, limit: number): Promise<Attempt[]>;
+  /** Attempts created at or after `sinceMs` (for per-route delivery statistics), newest first, at most `limit`. */
+  listSince(sinceMs: number, limit: number): Promise<Attempt[]>;
+}
+
+export interface CounterHit {
+  count: number;
+  resetAtMs: number;
+}
+
+export interface CounterRepo {
+  /** ATOMIC: adds `amount` to a fixed-window counter. The window starts at the first hit and is never extended. */
+  hit(key: string, windowSeconds: number, nowMs: number, amount?: number): Promise<CounterHit>;
+  /** Current value without changing it (0 when absent or expired). */
+  peek(key: string, nowMs: number): Promise<CounterHit>;
+}
