@@ -10,3 +10,4 @@ export * from './phone.js';
 export * from './policy.js';
 export * from './random.js';
 export * from './verification.js';
+export * from './code-cipher.js';

@@ -26,6 +26,11 @@ export interface Verification {
   purpose: string;
   status: VerificationStatus;
   codeHash: Buffer;
+  /**
+   * The current code encrypted with AES-256-GCM under a key derived from the pepper (never stored
+   * in the database), kept only so failover can resend the SAME code over the next route.
+   */
+  codeCipher: Buffer;
   locale: string | undefined;
   /** Route pinned by the caller, if any. */
   routeId: number | undefined;

@@ -50,6 +50,11 @@ export const ERROR_CATALOG = {
     message: 'The channel is not supported for this destination.',
     retryable: false,
   },
+  SEND_REJECTED: {
+    status: 422,
+    message: 'The provider refused to deliver to this destination.',
+    retryable: false,
+  },
   INSUFFICIENT_BALANCE: {
     status: 402,
     message: 'The provider balance is too low to send.',

@@ -21,6 +21,8 @@ export interface Provider {
   verifyWebhook?(request: InboundWebhook): boolean;
   /** Turns a delivery-receipt webhook into normalised reports (empty when it carries none). */
   parseDeliveryReports?(request: InboundWebhook): DeliveryReport[];
+  /** Providers that push receipts over their own connection (SMPP deliver_sm, the sandbox) report them here. */
+  setDeliveryReportHandler?(handler: (report: DeliveryReport) => void): void;
   close?(): Promise<void>;
 }
 

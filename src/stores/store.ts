@@ -28,6 +28,7 @@ export interface ResendArgs {
   cooldownMs: number;
   maxSends: number;
   codeHash: Buffer;
+  codeCipher: Buffer;
   expiresAtMs: number;
   chain: ChainStep[];
   failoverAtMs: number | undefined;
@@ -72,6 +73,8 @@ export interface VerificationRepo {
   get(id: string): Promise<Verification | undefined>;
   /** The pending, unexpired verification for (destination, purpose), if any. */
   findActive(destination: string, purpose: string, nowMs: number): Promise<Verification | undefined>;
+  /** The most recently created verification for (destination, purpose) in any status (reference-server semantics). */
+  findLatest(destination: string, purpose: string): Promise<Verification | undefined>;
   /** ATOMIC: cooldown + send-limit check and the new code in one step. Resets the chain to step 0. */
   reserveResend(args: ResendArgs): Promise<ResendOutcome>;
   /** ATOMIC: of N concurrent correct checks exactly one approves; failedChecks never passes maxChecks. */
@@ -86,6 +89,8 @@ export interface VerificationRepo {
   advanceChain(args: AdvanceArgs): Promise<boolean>;
   /** Clears the failover timer if the chain is still at `atIndex` (a delivered receipt arrived). */
   clearFailover(id: string, atIndex: number, nowMs: number): Promise<void>;
+  /** Number of pending, unexpired verifications (served from the partial index; called by background jobs only). */
+  countActive(nowMs: number): Promise<number>;
   /** Pending verifications whose failover timer is due, oldest first (index-backed). */
   listDueFailovers(nowMs: number, limit: number): Promise<Verification[]>;
 }

@@ -1,0 +1,99 @@
+import type { ConfigFile } from './schema.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads environment variables into the config-file shape. otpgate's own names come first; the
+ * reference server's names (OTP_*, DEBUG_OTP, OTP_HMAC_SECRET, API_AUTH_TOKEN, BRIDGEXAPI_*) are
+ * accepted too so its users can switch without renaming anything.
+ * Values are parsed here; range checks happen once, in the schema.
+ */
+export function configFromEnv(env: Env, problems: string[]): ConfigFile {
+  const pick = (...names: string[]): { name: string; value: string } | undefined => {
+    for (const name of names) {
+      const value = env[name];
+      if (value !== undefined && value.trim() !== '') return { name, value: value.trim() };
+    }
+    return undefined;
+  };
+  const int = (...names: string[]): number | undefined => {
+    const found = pick(...names);
+    if (!found) return undefined;
+    if (!/^-?[0-9]+$/.test(found.value)) {
+      problems.push(`${found.name} must be an integer (got "${found.value}")`);
+      return undefined;
+    }
+    return Number(found.value);
+  };
+  const bool = (...names: string[]): boolean | undefined => {
+    const found = pick(...names);
+    if (!found) return undefined;
+    const v = found.value.toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    problems.push(`${found.name} must be true or false (got "${found.value}")`);
+    return undefined;
+  };
+  const str = (...names: string[]): string | undefined => pick(...names)?.value;
+
+  const out: Record<string, unknown> = {
+    mode: str('OTPGATE_MODE'),
+    host: str('HOST', 'OTPGATE_HOST'),
+    port: int('PORT', 'OTPGATE_PORT'),
+    dataDir: str('OTPGATE_DATA_DIR'),
+    store: str('OTPGATE_STORE'),
+    publicUrl: str('OTPGATE_PUBLIC_URL'),
+    pepper: str('OTPGATE_PEPPER', 'OTP_HMAC_SECRET'),
+    debugCodes: bool('OTPGATE_DEBUG_CODES', 'DEBUG_OTP'),
+    apiToken: str('OTPGATE_API_TOKEN', 'API_AUTH_TOKEN'),
+    logLevel: str('OTPGATE_LOG_LEVEL', 'LOG_LEVEL'),
+    requestLogging: bool('OTPGATE_REQUEST_LOGGING'),
+    brand: str('OTPGATE_BRAND'),
+    defaultRouteId: int('OTPGATE_DEFAULT_ROUTE_ID', 'DEFAULT_ROUTE_ID'),
+    defaultCountry: str('OTPGATE_DEFAULT_COUNTRY'),
+  };
+  const policy: Record<string, unknown> = {
+    codeLength: int('OTPGATE_CODE_LENGTH', 'OTP_LENGTH'),
+    ttlSeconds: int('OTPGATE_TTL_SECONDS', 'OTP_TTL_SECONDS'),
+    resendCooldownSeconds: int('OTPGATE_RESEND_COOLDOWN_SECONDS', 'OTP_SEND_COOLDOWN_SECONDS'),
+    maxChecks: int('OTPGATE_MAX_CHECKS', 'OTP_MAX_ATTEMPTS'),
+    maxSends: int('OTPGATE_MAX_SENDS'),
+  };
+  out.policy = dropUndefined(policy);
+
+  const testNumbers = str('OTPGATE_SANDBOX_TEST_NUMBERS');
+  if (testNumbers) out.sandbox = { testNumbers: parseTestNumbers(testNumbers, problems) };
+
+  return dropUndefined(out) as ConfigFile;
+}
+
+/** The BridgeXAPI settings of the reference server, used to build default routes 1-8 on BridgeXAPI. */
+export function bridgeFromEnv(env: Env): { apiKey: string; baseUrl?: string; callerId?: string; timeoutMs?: number } | undefined {
+  const apiKey = env.BRIDGEXAPI_API_KEY?.trim();
+  if (!apiKey) return undefined;
+  const timeoutSeconds = Number(env.BRIDGEXAPI_TIMEOUT);
+  return {
+    apiKey,
+    ...(env.BRIDGEXAPI_BASE_URL ? { baseUrl: env.BRIDGEXAPI_BASE_URL.trim() } : {}),
+    ...(env.DEFAULT_CALLER_ID ? { callerId: env.DEFAULT_CALLER_ID.trim() } : {}),
+    ...(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+  };
+}
+
+/** "+31612345678=123456,+14155550100=000000" → record. */
+function parseTestNumbers(value: string, problems: string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const pair of value.split(',')) {
+    const [number, code] = pair.split('=').map((s) => s.trim());
+    if (!number || !code) {
+      problems.push(`OTPGATE_SANDBOX_TEST_NUMBERS: "${pair}" is not number=code`);
+      continue;
+    }
+    result[number] = code;
+  }
+  return result;
+}
+
+function dropUndefined(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './load.js';
+export type { ConfigFile, ProviderConfig } from './schema.js';

@@ -1,0 +1,232 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Value } from 'typebox/value';
+import { DEFAULT_POLICY } from '../core/policy.js';
+import { ConfigFileSchema, type ConfigFile, type ProviderConfig } from './schema.js';
+import { ConfigError, type Config } from './config.js';
+import { bridgeFromEnv, configFromEnv } from './env.js';
+import { defaultRoutes } from './default-routes.js';
+import type { Route } from '../routing/route.js';
+
+export const KNOWN_PROVIDER_TYPES = [
+  'sandbox',
+  'bridgexapi',
+  'twilio',
+  'vonage',
+  'smpp',
+  'email',
+  'generic-http',
+] as const;
+
+/** Values that must never protect real codes (the reference server's placeholder among them). */
+const WEAK_PEPPERS = new Set(['change-me-in-production', 'changeme', 'secret', 'password']);
+
+export interface LoadOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides applied last (tests, embedding). */
+  overrides?: ConfigFile;
+}
+
+/**
+ * Builds the configuration once: config file (OTPGATE_CONFIG, JSON) < environment < overrides.
+ * Every problem is collected and reported together; the result is deeply frozen.
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+
+  const filePath = env.OTPGATE_CONFIG?.trim();
+  const fromFile = filePath ? readConfigFile(filePath, problems) : {};
+  const fromEnv = configFromEnv(env, problems);
+  const raw = mergeConfig(mergeConfig(fromFile, fromEnv), options.overrides ?? {});
+
+  for (const error of Value.Errors(ConfigFileSchema, raw)) {
+    if (error.keyword === 'boolean' || error.keyword === 'anyOf') continue; // restated by a clearer sibling error
+    const where = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : '(root)';
+    const extra =
+      error.keyword === 'additionalProperties'
+        ? `: ${JSON.stringify((error.params as { additionalProperties?: unknown }).additionalProperties)}`
+        : error.keyword === 'const'
+          ? ` (${JSON.stringify((error.params as { allowedValue?: unknown }).allowedValue)})`
+          : '';
+    problems.push(`${where} ${error.message}${extra}`);
+  }
+  if (problems.length > 0) throw new ConfigError(dedupe(problems));
+
+  const config = resolveConfig(raw, env, problems);
+  if (problems.length > 0) throw new ConfigError(dedupe(problems));
+  return deepFreeze(config);
+}
+
+function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, problems: string[]): Config {
+  const mode = raw.mode ?? 'development';
+  const host = raw.host ?? '127.0.0.1';
+  const port = raw.port ?? 8080;
+  const dataDir = resolve(raw.dataDir ?? './data');
+  const debugCodes = raw.debugCodes ?? mode === 'development';
+
+  if (mode === 'production' && debugCodes) {
+    problems.push('debug codes are on (OTPGATE_DEBUG_CODES / DEBUG_OTP) but production mode never returns codes');
+  }
+
+  const bridge = bridgeFromEnv(env);
+  const defaults = defaultRoutes(bridge);
+  const providers: Record<string, ProviderConfig> = raw.providers ?? defaults.providers;
+  if (bridge && !raw.providers) {
+    for (const [name, p] of Object.entries(providers)) {
+      if (p.type === 'bridgexapi') providers[name] = { ...p, ...bridge, callerId: bridge.callerId ?? 'BRIDGEXAPI' };
+    }
+  }
+  const routes: Route[] = raw.routes
+    ? raw.routes.map((r) => ({
+        id: r.id,
+        name: r.name,
+        provider: r.provider,
+        channel: r.channel,
+        sender: r.sender,
+        trafficClass: r.trafficClass ?? 'otp',
+        currency: r.currency ?? 'EUR',
+        rates: r.rates,
+        enabled: r.enabled ?? true,
+        timeoutSeconds: r.timeoutSeconds ?? raw.defaultTimeoutSeconds ?? 30,
+      }))
+    : defaults.routes;
+  const routingPolicies = (raw.routingPolicies ?? []).map((p) => ({ ...p, match: p.match ?? {} }));
+  checkReferences(providers, routes, routingPolicies, raw.defaultRouteId ?? 3, problems);
+
+  const pepper = resolvePepper(raw.pepper, mode, dataDir, problems);
+  const policy = { ...DEFAULT_POLICY, ...raw.policy };
+
+  return {
+    mode,
+    host,
+    port,
+    dataDir,
+    store: raw.store ?? 'sqlite',
+    publicUrl: (raw.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    pepper: pepper.value,
+    pepperSource: pepper.source,
+    debugCodes,
+    apiToken: raw.apiToken,
+    logLevel: raw.logLevel ?? 'info',
+    requestLogging: raw.requestLogging ?? false,
+    brand: raw.brand ?? 'otpgate',
+    defaultRouteId: raw.defaultRouteId ?? 3,
+    defaultCountry: raw.defaultCountry,
+    defaultTimeoutSeconds: raw.defaultTimeoutSeconds ?? 30,
+    policy,
+    providers,
+    routes,
+    routingPolicies,
+    breaker: {
+      windowSeconds: raw.breaker?.windowSeconds ?? 60,
+      minimumCalls: raw.breaker?.minimumCalls ?? 10,
+      failureRateThreshold: raw.breaker?.failureRateThreshold ?? 0.5,
+      openSeconds: raw.breaker?.openSeconds ?? 30,
+    },
+    templates: {
+      overrides: raw.templates?.overrides ?? {},
+      appHash: raw.templates?.appHash,
+      webOtpDomain: raw.templates?.webOtpDomain,
+    },
+    sandbox: {
+      testNumbers: raw.sandbox?.testNumbers ?? {},
+      deliveryStatus: raw.sandbox?.deliveryStatus ?? 'delivered',
+    },
+    maxBodyBytes: raw.maxBodyBytes ?? 16_384,
+    purgeIntervalSeconds: raw.purgeIntervalSeconds ?? 60,
+    failoverPollMs: raw.failoverPollMs ?? 500,
+    receiptPollSeconds: raw.receiptPollSeconds ?? 10,
+  };
+}
+
+function checkReferences(
+  providers: Record<string, ProviderConfig>,
+  routes: Route[],
+  policies: Array<{ name: string; routes?: number[] }>,
+  defaultRouteId: number,
+  problems: string[],
+): void {
+  for (const [name, p] of Object.entries(providers)) {
+    if (!(KNOWN_PROVIDER_TYPES as readonly string[]).includes(p.type)) {
+      problems.push(`providers.${name}.type "${p.type}" is not one of ${KNOWN_PROVIDER_TYPES.join(', ')}`);
+    }
+  }
+  const ids = new Set<number>();
+  for (const route of routes) {
+    if (ids.has(route.id)) problems.push(`routes: id ${route.id} is used twice`);
+    ids.add(route.id);
+    if (!providers[route.provider]) problems.push(`routes[${route.id}].provider "${route.provider}" is not configured`);
+  }
+  for (const policy of policies) {
+    for (const id of policy.routes ?? []) {
+      if (!ids.has(id)) problems.push(`routingPolicies.${policy.name}: route ${id} does not exist`);
+    }
+  }
+  if (!ids.has(defaultRouteId)) problems.push(`defaultRouteId ${defaultRouteId} is not a configured route`);
+}
+
+function resolvePepper(
+  configured: string | undefined,
+  mode: string,
+  dataDir: string,
+  problems: string[],
+): { value: string; source: Config['pepperSource'] } {
+  if (configured !== undefined) {
+    if (configured.length < 32 || WEAK_PEPPERS.has(configured.toLowerCase())) {
+      problems.push('the pepper (OTPGATE_PEPPER / OTP_HMAC_SECRET) must be a random secret of at least 32 characters');
+    }
+    return { value: configured, source: 'configured' };
+  }
+  if (mode === 'production') {
+    problems.push('production mode needs a secret pepper: set OTPGATE_PEPPER (at least 32 random characters)');
+    return { value: '', source: 'configured' };
+  }
+  // Development: generate once and keep it beside the data, so codes survive a restart.
+  const path = join(dataDir, 'pepper');
+  if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), source: 'data-dir' };
+  mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(32).toString('hex');
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return { value, source: 'generated' };
+}
+
+function readConfigFile(path: string, problems: string[]): ConfigFile {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ConfigFile;
+  } catch (error) {
+    problems.push(`config file ${path}: ${(error as Error).message}`);
+    return {};
+  }
+}
+
+/** Nested objects merge key by key; arrays and scalars from `over` replace. */
+function mergeConfig(base: ConfigFile, over: ConfigFile): ConfigFile {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] =
+      isPlainObject(prev) && isPlainObject(value) && key !== 'providers'
+        ? mergeConfig(prev as ConfigFile, value as ConfigFile)
+        : value;
+  }
+  return out as ConfigFile;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function dedupe(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && !Buffer.isBuffer(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

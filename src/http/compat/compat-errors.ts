@@ -1,0 +1,44 @@
+import type { OtpError } from '../../errors/index.js';
+import { valueError } from './pydantic-errors.js';
+
+/**
+ * Maps otpgate errors to the reference server's statuses and `detail` texts. Provider failures
+ * become its 502 "SMS send failed: …" with a stable reason instead of raw exception text.
+ */
+export function compatErrorBody(error: OtpError, action: 'send' | 'verify'): { status: number; body: { detail: unknown } } {
+  switch (error.code) {
+    case 'RESEND_TOO_SOON':
+      return {
+        status: 429,
+        body: { detail: `OTP was sent too recently. Retry in ${error.retryAfterSeconds ?? 1} seconds.` },
+      };
+    case 'MAX_SENDS_REACHED':
+      return { status: 429, body: { detail: 'OTP send limit reached. Try again later.' } };
+    case 'RATE_LIMITED':
+      return { status: 429, body: { detail: 'Too many requests. Try again later.' } };
+    case 'MAX_ATTEMPTS_REACHED':
+      return { status: 429, body: { detail: 'OTP attempts exceeded.' } };
+    case 'INVALID_PHONE_NUMBER':
+      return {
+        status: action === 'send' && error.details?.last_failure ? 502 : 422,
+        body:
+          action === 'send' && error.details?.last_failure
+            ? { detail: 'SMS send failed: the provider rejected the destination number.' }
+            : { detail: [valueError('phone_number', 'phone_number is not a valid phone number.', null)] },
+      };
+    case 'ROUTE_NOT_FOUND':
+      return { status: 502, body: { detail: 'SMS send failed: route is not configured.' } };
+    case 'NO_ROUTE':
+      return { status: 502, body: { detail: 'SMS send failed: no route can deliver to this number.' } };
+    case 'ROUTES_UNAVAILABLE':
+      return { status: 502, body: { detail: 'SMS send failed: no route is available right now.' } };
+    case 'INSUFFICIENT_BALANCE':
+      return { status: 502, body: { detail: 'SMS send failed: insufficient balance.' } };
+    case 'SEND_REJECTED':
+      return { status: 502, body: { detail: 'SMS send failed: the provider refused the message.' } };
+    case 'ALL_ROUTES_FAILED':
+      return { status: 502, body: { detail: 'SMS send failed: the provider did not accept the message.' } };
+    default:
+      return { status: error.status, body: { detail: error.message } };
+  }
+}

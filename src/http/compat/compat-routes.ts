@@ -1,0 +1,87 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { maskDestination } from '../../core/index.js';
+import { OtpError } from '../../errors/index.js';
+import type { App } from '../../app.js';
+import { parseSend, parseVerify } from './compat-validation.js';
+import { compatErrorBody } from './compat-errors.js';
+import { COMPAT_SCHEMAS } from './compat-schemas.js';
+
+export const COMPAT_PATHS = new Set(['/send-otp', '/verify-otp', '/health']);
+
+/**
+ * The reference FastAPI server's contract, field for field (research §1): POST /send-otp,
+ * POST /verify-otp, GET /health, `{"detail": …}` errors. Its flaws are fixed, not copied: the
+ * cooldown is reserved atomically before the provider call, 429s carry Retry-After, 502s never
+ * echo raw exception text, and delivery_status_url points at otpgate, which needs no provider key.
+ */
+export function compatRoutes(app: App, version: string): FastifyPluginAsync {
+  const { service, config } = app;
+  return async (fastify) => {
+    fastify.post('/send-otp', { schema: COMPAT_SCHEMAS.send }, async (request, reply) => {
+      const parsed = parseSend(request.body, config.defaultRouteId);
+      if (!parsed.ok) return reply.code(422).send({ detail: parsed.errors });
+      const { phoneNumber, purpose, routeId } = parsed.value;
+      try {
+        const outcome = await service.start({ to: phoneNumber, purpose, routeId, channel: 'sms' });
+        const accepted = outcome.attempts.find((a) => a.providerMessageId !== undefined);
+        return {
+          status: 'otp_sent',
+          phone_number: maskDestination(phoneNumber),
+          purpose,
+          route_id: routeId,
+          expires_in_seconds: config.policy.ttlSeconds,
+          cooldown_seconds: config.policy.resendCooldownSeconds,
+          debug_code: outcome.debugCode ?? null,
+          bx_message_id: accepted?.providerMessageId ?? null,
+          order_id: accepted?.providerOrderId ?? null,
+          delivery_status_url: accepted ? `${config.publicUrl}/v1/messages/${accepted.id}` : null,
+        };
+      } catch (error) {
+        return sendCompatError(reply, error, 'send');
+      }
+    });
+
+    fastify.post('/verify-otp', { schema: COMPAT_SCHEMAS.verify }, async (request, reply) => {
+      const parsed = parseVerify(request.body);
+      if (!parsed.ok) return reply.code(422).send({ detail: parsed.errors });
+      const { phoneNumber, code, purpose } = parsed.value;
+      const masked = maskDestination(phoneNumber);
+      if (!/^[0-9]{4,10}$/.test(code)) return reply.code(400).send({ detail: 'Invalid OTP.' });
+      try {
+        const outcome = await service.check({ to: phoneNumber, purpose, code });
+        switch (outcome.kind) {
+          case 'approved':
+            return { status: 'otp_verified', phone_number: masked, purpose, verified: true };
+          case 'wrong':
+            return reply.code(400).send({ detail: `Invalid OTP. Attempts left: ${outcome.attemptsRemaining}` });
+          case 'not_pending':
+            if (outcome.status === 'max_attempts_reached') {
+              return reply.code(429).send({ detail: 'OTP attempts exceeded.' });
+            }
+            return reply.code(404).send({ detail: 'No active OTP found for this phone number and purpose.' });
+          case 'not_found':
+            return reply.code(404).send({ detail: 'No active OTP found for this phone number and purpose.' });
+        }
+      } catch (error) {
+        if (error instanceof OtpError && error.code === 'INVALID_PHONE_NUMBER') {
+          return reply.code(404).send({ detail: 'No active OTP found for this phone number and purpose.' });
+        }
+        return sendCompatError(reply, error, 'verify');
+      }
+    });
+
+    fastify.get('/health', { schema: COMPAT_SCHEMAS.health }, async () => ({
+      status: 'ok',
+      service: 'otpgate',
+      version,
+      active_otps: app.activeCount(),
+    }));
+  };
+}
+
+function sendCompatError(reply: FastifyReply, error: unknown, action: 'send' | 'verify'): FastifyReply {
+  if (!(error instanceof OtpError)) throw error;
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+  const { status, body } = compatErrorBody(error, action);
+  return reply.code(status).send(body);
+}

@@ -1,0 +1,63 @@
+import { Type } from 'typebox';
+
+/**
+ * OpenAPI documentation of the reference-compatible endpoints. Bodies are validated by hand
+ * (compat-validation.ts) so errors keep the reference server's pydantic shape; these schemas
+ * describe, they do not validate (no `body` key on purpose).
+ */
+const Detail = Type.Object({ detail: Type.Unknown() });
+
+export const COMPAT_SCHEMAS = {
+  send: {
+    tags: ['reference-compatible'],
+    summary: 'Send a code (reference FastAPI server contract)',
+    description:
+      'Request: {"phone_number": "31651860670", "purpose": "login", "route_id": 3}. Same fields, types and errors as the reference server.',
+    response: {
+      200: Type.Object({
+        status: Type.Literal('otp_sent'),
+        phone_number: Type.String(),
+        purpose: Type.String(),
+        route_id: Type.Integer(),
+        expires_in_seconds: Type.Integer(),
+        cooldown_seconds: Type.Integer(),
+        debug_code: Type.Union([Type.String(), Type.Null()]),
+        bx_message_id: Type.Union([Type.String(), Type.Null()]),
+        order_id: Type.Union([Type.String(), Type.Null()]),
+        delivery_status_url: Type.Union([Type.String(), Type.Null()]),
+      }),
+      422: Detail,
+      429: Detail,
+      502: Detail,
+    },
+  },
+  verify: {
+    tags: ['reference-compatible'],
+    summary: 'Verify a code (reference FastAPI server contract)',
+    description: 'Request: {"phone_number": "31651860670", "code": "816369", "purpose": "login"}.',
+    response: {
+      200: Type.Object({
+        status: Type.Literal('otp_verified'),
+        phone_number: Type.String(),
+        purpose: Type.String(),
+        verified: Type.Boolean(),
+      }),
+      400: Detail,
+      404: Detail,
+      422: Detail,
+      429: Detail,
+    },
+  },
+  health: {
+    tags: ['reference-compatible'],
+    summary: 'Health (reference FastAPI server contract)',
+    response: {
+      200: Type.Object({
+        status: Type.String(),
+        service: Type.String(),
+        version: Type.String(),
+        active_otps: Type.Integer(),
+      }),
+    },
+  },
+};

@@ -1,0 +1,135 @@
+import { missing, modelType, stringType, valueError, type PydanticErrorItem } from './pydantic-errors.js';
+
+export interface CompatSendInput {
+  phoneNumber: string;
+  purpose: string;
+  routeId: number;
+}
+
+export interface CompatVerifyInput {
+  phoneNumber: string;
+  code: string;
+  purpose: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: PydanticErrorItem[] };
+
+/**
+ * The reference server's request rules (research §1.2): phone digits only, 10-15 digits on send;
+ * purpose stripped, lower-cased, non-empty, at most 50 chars; route_id an integer 1-8 (a numeric
+ * string is accepted, as pydantic's lax mode does); code digits only. We also accept a leading "+"
+ * on phone numbers, which the reference rejects, because E.164 is what most clients hold.
+ */
+export function parseSend(body: unknown, defaultRouteId: number): Parsed<CompatSendInput> {
+  if (!isObject(body)) return { ok: false, errors: [modelType(body)] };
+  const errors: PydanticErrorItem[] = [];
+  const phoneNumber = phoneField(body, errors, true);
+  const purpose = purposeField(body, errors);
+  const routeId = routeIdField(body, errors, defaultRouteId);
+  if (errors.length > 0 || phoneNumber === undefined || purpose === undefined || routeId === undefined) {
+    return { ok: false, errors };
+  }
+  return { ok: true, value: { phoneNumber, purpose, routeId } };
+}
+
+export function parseVerify(body: unknown): Parsed<CompatVerifyInput> {
+  if (!isObject(body)) return { ok: false, errors: [modelType(body)] };
+  const errors: PydanticErrorItem[] = [];
+  const phoneNumber = phoneField(body, errors, false);
+  let code: string | undefined;
+  if (!('code' in body)) errors.push(missing('code', body));
+  else if (typeof body.code !== 'string') errors.push(stringType('code', body.code));
+  else {
+    code = body.code.trim();
+    if (!/^[0-9]+$/.test(code)) errors.push(valueError('code', 'code must be numeric.', body.code));
+  }
+  const purpose = purposeField(body, errors);
+  if (errors.length > 0 || phoneNumber === undefined || code === undefined || purpose === undefined) {
+    return { ok: false, errors };
+  }
+  return { ok: true, value: { phoneNumber, code, purpose } };
+}
+
+function phoneField(body: Record<string, unknown>, errors: PydanticErrorItem[], checkLength: boolean): string | undefined {
+  if (!('phone_number' in body)) {
+    errors.push(missing('phone_number', body));
+    return undefined;
+  }
+  const raw = body.phone_number;
+  if (typeof raw !== 'string') {
+    errors.push(stringType('phone_number', raw));
+    return undefined;
+  }
+  const value = raw.trim();
+  const digits = value.startsWith('+') ? value.slice(1) : value;
+  if (!/^[0-9]+$/.test(digits)) {
+    errors.push(valueError('phone_number', 'phone_number must contain digits only.', raw));
+    return undefined;
+  }
+  if (checkLength && (digits.length < 10 || digits.length > 15)) {
+    errors.push(valueError('phone_number', 'phone_number must usually be between 10 and 15 digits.', raw));
+    return undefined;
+  }
+  return digits;
+}
+
+function purposeField(body: Record<string, unknown>, errors: PydanticErrorItem[]): string | undefined {
+  if (!('purpose' in body) || body.purpose === undefined) return 'login';
+  const raw = body.purpose;
+  if (typeof raw !== 'string') {
+    errors.push(stringType('purpose', raw));
+    return undefined;
+  }
+  const value = raw.trim().toLowerCase();
+  if (value.length === 0) {
+    errors.push(valueError('purpose', 'purpose cannot be empty.', raw));
+    return undefined;
+  }
+  // The reference caps purpose at 50 only on send; otpgate's store needs the cap on both.
+  if (value.length > 50) {
+    errors.push(valueError('purpose', 'purpose must be 50 characters or less.', raw));
+    return undefined;
+  }
+  return value;
+}
+
+function routeIdField(body: Record<string, unknown>, errors: PydanticErrorItem[], fallback: number): number | undefined {
+  if (!('route_id' in body) || body.route_id === undefined) return fallback;
+  const raw = body.route_id;
+  const numeric =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?[0-9]+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(numeric)) {
+    errors.push({
+      type: 'int_parsing',
+      loc: ['body', 'route_id'],
+      msg: 'Input should be a valid integer, unable to parse string as an integer',
+      input: raw,
+    });
+    return undefined;
+  }
+  if (numeric < 1) {
+    errors.push({
+      type: 'greater_than_equal',
+      loc: ['body', 'route_id'],
+      msg: 'Input should be greater than or equal to 1',
+      input: raw,
+      ctx: { ge: 1 },
+    });
+    return undefined;
+  }
+  if (numeric > 8) {
+    errors.push({
+      type: 'less_than_equal',
+      loc: ['body', 'route_id'],
+      msg: 'Input should be less than or equal to 8',
+      input: raw,
+      ctx: { le: 8 },
+    });
+    return undefined;
+  }
+  return numeric;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,36 @@
+/**
+ * The reference server is FastAPI + pydantic v2; its 422 bodies are lists of these items. We build
+ * the same shape so clients that parse `detail[0].msg` or `detail[0].loc` keep working.
+ */
+export interface PydanticErrorItem {
+  type: string;
+  loc: Array<string | number>;
+  msg: string;
+  input: unknown;
+  ctx?: Record<string, unknown>;
+}
+
+export function valueError(field: string, message: string, input: unknown): PydanticErrorItem {
+  return { type: 'value_error', loc: ['body', field], msg: `Value error, ${message}`, input, ctx: { error: {} } };
+}
+
+export function missing(field: string, body: unknown): PydanticErrorItem {
+  return { type: 'missing', loc: ['body', field], msg: 'Field required', input: body };
+}
+
+export function stringType(field: string, input: unknown): PydanticErrorItem {
+  return { type: 'string_type', loc: ['body', field], msg: 'Input should be a valid string', input };
+}
+
+export function jsonInvalid(): PydanticErrorItem {
+  return { type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: 'Invalid JSON' } };
+}
+
+export function modelType(body: unknown): PydanticErrorItem {
+  return {
+    type: 'model_attributes_type',
+    loc: ['body'],
+    msg: 'Input should be a valid dictionary or object to extract fields from',
+    input: body,
+  };
+}

@@ -1,0 +1,82 @@
+import type { OutboundMessage } from '../provider.js';
+
+export interface TwilioSenders {
+  from: string | undefined;
+  messagingServiceSid: string | undefined;
+  whatsappFrom: string | undefined;
+}
+
+/** A create request: which collection to POST to and its form fields (repeatable keys). */
+export interface TwilioCreate {
+  resource: 'Messages' | 'Calls';
+  form: URLSearchParams;
+}
+
+/** Builds the Messages/Calls create form, or a reason when no sender is configured. */
+export function buildCreateRequest(message: OutboundMessage, senders: TwilioSenders): TwilioCreate | string {
+  const form = new URLSearchParams();
+  if (message.channel === 'voice') {
+    // A caller id must be a phone number; an alphanumeric route sender cannot place calls.
+    const callerId = message.sender && /^\+?\d{3,15}$/.test(message.sender) ? message.sender : senders.from;
+    if (!callerId) return 'no caller id configured';
+    form.set('To', message.to);
+    form.set('From', callerId);
+    form.set('Twiml', voiceTwiml(message));
+    if (message.statusCallbackUrl) {
+      form.set('StatusCallback', message.statusCallbackUrl);
+      form.set('StatusCallbackMethod', 'POST');
+      for (const event of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', event);
+    }
+    return { resource: 'Calls', form };
+  }
+  if (message.channel === 'whatsapp') {
+    const from = senders.whatsappFrom ?? message.sender ?? senders.from;
+    if (!from) return 'no WhatsApp sender configured';
+    form.set('To', whatsapp(message.to));
+    form.set('From', whatsapp(from));
+  } else {
+    const from = message.sender ?? senders.from;
+    if (!from && !senders.messagingServiceSid) return 'no sender or messaging service configured';
+    form.set('To', message.to);
+    if (from) form.set('From', from);
+    if (senders.messagingServiceSid) form.set('MessagingServiceSid', senders.messagingServiceSid);
+  }
+  form.set('Body', message.text);
+  if (message.statusCallbackUrl) form.set('StatusCallback', message.statusCallbackUrl);
+  return { resource: 'Messages', form };
+}
+
+function whatsapp(address: string): string {
+  return address.startsWith('whatsapp:') ? address : `whatsapp:${address}`;
+}
+
+/**
+ * The call says the message twice, the code read digit by digit ("1, 2, 3"): the rendered text
+ * keeps its language, the code in it is spelled out; without the code in it, a plain sentence.
+ */
+export function voiceTwiml(message: Pick<OutboundMessage, 'text' | 'code' | 'locale'>): string {
+  const digits = [...message.code].join(', ');
+  const spoken =
+    message.code && message.text.includes(message.code)
+      ? message.text.split(message.code).join(digits)
+      : `Your code is ${digits}.`;
+  const say = `<Say language="${xmlEscape(message.locale ?? 'en-US')}">${xmlEscape(spoken)}</Say>`;
+  return `<Response>${say}<Pause length="1"/>${say}</Response>`;
+}
+
+export function xmlEscape(text: string): string {
+  return text.replace(/[<>&'"]/g, (char) => {
+    switch (char) {
+      case '<':
+        return '&lt;';
+      case '>':
+        return '&gt;';
+      case '&':
+        return '&amp;';
+      case "'":
+        return '&apos;';
+      default:
+        return '&quot;';
+    }
+  });
+}

@@ -1,0 +1,272 @@
+import {
+  isFailedDelivery,
+  newId,
+  type Attempt,
+  type Clock,
+  type DeliveryStatus,
+  type Random,
+  type Verification,
+} from '../core/index.js';
+import { OtpError } from '../errors/index.js';
+import type { DeliveryReport, ProviderFailure } from '../providers/provider.js';
+import type { RoutingTable } from '../routing/routing-table.js';
+import type { Store } from '../stores/store.js';
+import type { Logger } from './logger.js';
+import type { MessageRenderer } from './message-renderer.js';
+import type { CodeVault } from './code-vault.js';
+import { maskDestination } from '../core/mask.js';
+import { messagePrice } from '../routing/message-price.js';
+
+export interface DispatcherOptions {
+  store: Store;
+  routing: RoutingTable;
+  renderer: MessageRenderer;
+  vault: CodeVault;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** Base URL for provider status callbacks: `${publicUrl}/v1/webhooks/dlr/<provider>`. */
+  publicUrl: string;
+  /** Hard limit for one provider call. */
+  sendTimeoutMs: number;
+}
+
+export interface DispatchResult {
+  attempts: Attempt[];
+  /** The chain index whose attempt was accepted, or undefined when every step failed. */
+  acceptedIndex: number | undefined;
+}
+
+/**
+ * Walks a verification's failover chain: sends over step i, and on a retryable failure moves to
+ * step i+1 at once. Accepted sends arm the durable failover timer (failoverAtMs) so a missing or
+ * failed receipt moves the SAME code to the next step later (see `onReceipt` / `onTimeout`).
+ */
+export class Dispatcher {
+  constructor(private readonly o: DispatcherOptions) {}
+
+  /**
+   * Sends `code` starting at chain step `fromIndex`. Throws the OtpError that describes why no step
+   * accepted the message; returns the attempts made otherwise.
+   */
+  async dispatch(v: Verification, code: string, fromIndex: number): Promise<DispatchResult> {
+    const attempts: Attempt[] = [];
+    let lastFailure: ProviderFailure | undefined;
+    let skipped = 0;
+    for (let index = fromIndex; index < v.chain.length; index++) {
+      const step = v.chain[index]!;
+      const route = this.o.routing.route(step.routeId);
+      const provider = route ? this.o.routing.provider(route.provider) : undefined;
+      if (!route || !provider) continue;
+      // An explicitly pinned route is used even when its breaker is open: explicit wins.
+      if (!this.o.routing.acquire(route.id) && v.routeId !== route.id) {
+        skipped += 1;
+        continue;
+      }
+      const nowMs = this.o.clock.nowMs();
+      const message = this.o.renderer.render({ channel: route.channel, locale: v.locale, code });
+      const attempt: Attempt = {
+        id: newId('msg', this.o.random),
+        verificationId: v.id,
+        stepIndex: index,
+        routeId: route.id,
+        provider: provider.name,
+        channel: route.channel,
+        providerMessageId: undefined,
+        providerOrderId: undefined,
+        priceMicros: messagePrice(route, v.destination, message.text).totalPriceMicros,
+        currency: route.currency,
+        status: 'queued',
+        errorCode: undefined,
+        errorMessage: undefined,
+        createdAtMs: nowMs,
+        updatedAtMs: nowMs,
+        deliveredAtMs: undefined,
+        country: v.country,
+      };
+      await this.o.store.attempts.insert(attempt);
+      const result = await provider.send(
+        {
+          attemptId: attempt.id,
+          verificationId: v.id,
+          to: v.destination,
+          channel: route.channel,
+          text: message.text,
+          subject: message.subject,
+          code,
+          sender: route.sender,
+          locale: v.locale,
+          statusCallbackUrl: `${this.o.publicUrl}/v1/webhooks/dlr/${encodeURIComponent(provider.name)}`,
+        },
+        { signal: AbortSignal.timeout(this.o.sendTimeoutMs) },
+      );
+      if (result.ok) {
+        this.o.routing.recordOutcome(route.id, true);
+        const updated = await this.o.store.attempts.update(
+          attempt.id,
+          {
+            providerMessageId: result.providerMessageId,
+            status: result.status,
+            ...(result.providerOrderId !== undefined ? { providerOrderId: result.providerOrderId } : {}),
+            ...(result.priceMicros !== undefined ? { priceMicros: result.priceMicros } : {}),
+            ...(result.currency !== undefined ? { currency: result.currency } : {}),
+          },
+          this.o.clock.nowMs(),
+        );
+        attempts.push(updated ?? attempt);
+        const hasNext = index + 1 < v.chain.length;
+        const failoverAtMs = hasNext ? this.o.clock.nowMs() + step.timeoutSeconds * 1000 : undefined;
+        await this.o.store.verifications.advanceChain({
+          id: v.id,
+          fromIndex: v.chainIndex,
+          toIndex: index,
+          failoverAtMs,
+          nowMs: this.o.clock.nowMs(),
+        });
+        this.o.logger.info(
+          { event: 'message.accepted', verification: v.id, message: attempt.id, route: route.id, step: index },
+          'message accepted by provider',
+        );
+        return { attempts, acceptedIndex: index };
+      }
+      lastFailure = result.failure;
+      // Only failures that say something about the route's health count against its breaker.
+      const routeFault = ['network', 'timeout', 'server', 'throttled', 'malformed_response'].includes(
+        result.failure.kind,
+      );
+      this.o.routing.recordOutcome(route.id, !routeFault);
+      const failed = await this.o.store.attempts.update(
+        attempt.id,
+        {
+          status: result.failure.retryable ? 'failed' : 'rejected',
+          errorCode: result.failure.providerCode ?? result.failure.kind,
+          errorMessage: result.failure.message,
+        },
+        this.o.clock.nowMs(),
+      );
+      attempts.push(failed ?? attempt);
+      this.o.logger.warn(
+        {
+          event: 'message.failed',
+          verification: v.id,
+          message: attempt.id,
+          route: route.id,
+          to: maskDestination(v.destination),
+          kind: result.failure.kind,
+        },
+        'provider refused the message',
+      );
+      if (!result.failure.retryable) break;
+    }
+    throw this.failureError(lastFailure, skipped, attempts.length);
+  }
+
+  /** A receipt arrived (webhook, poll or push). Returns the updated attempt, if it is ours. */
+  async onReceipt(providerName: string, report: DeliveryReport): Promise<Attempt | undefined> {
+    const attempt = await this.findAttempt(providerName, report.providerMessageId);
+    if (!attempt) return undefined;
+    return this.applyStatus(attempt, report.status, report.errorCode, report.errorMessage);
+  }
+
+  async applyStatus(
+    attempt: Attempt,
+    status: DeliveryStatus,
+    errorCode?: string,
+    errorMessage?: string,
+  ): Promise<Attempt> {
+    const nowMs = this.o.clock.nowMs();
+    const applied = await this.o.store.attempts.applyDeliveryStatus(attempt.id, status, nowMs, {
+      ...(errorCode !== undefined ? { code: errorCode } : {}),
+      ...(errorMessage !== undefined ? { message: errorMessage } : {}),
+    });
+    if (!applied?.changed) return applied?.attempt ?? attempt;
+    const v = await this.o.store.verifications.get(attempt.verificationId);
+    if (!v || v.status !== 'pending' || v.chainIndex !== attempt.stepIndex) return applied.attempt;
+    if (status === 'delivered') {
+      await this.o.store.verifications.clearFailover(v.id, attempt.stepIndex, nowMs);
+      this.o.routing.recordOutcome(attempt.routeId, true);
+    } else if (isFailedDelivery(status)) {
+      this.o.routing.recordOutcome(attempt.routeId, false);
+      await this.failover(v, 'receipt');
+    }
+    return applied.attempt;
+  }
+
+  /**
+   * A receipt can overtake the write of its own provider message id (fast gateways, the sandbox),
+   * so an unknown id is looked up again briefly before the receipt is dropped.
+   */
+  private async findAttempt(providerName: string, providerMessageId: string): Promise<Attempt | undefined> {
+    for (const waitMs of [0, 50, 250]) {
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const found = await this.o.store.attempts.findByProviderMessageId(providerName, providerMessageId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** The failover timer of `v` fired: no delivered receipt in time. */
+  async onTimeout(v: Verification): Promise<void> {
+    // A delivered receipt may have landed just before the timer was armed: then there is nothing to do.
+    const attempts = await this.o.store.attempts.listByVerification(v.id);
+    const delivered = attempts.some((a) => a.stepIndex === v.chainIndex && a.status === 'delivered');
+    if (delivered) {
+      await this.o.store.verifications.clearFailover(v.id, v.chainIndex, this.o.clock.nowMs());
+      return;
+    }
+    await this.failover(v, 'timeout');
+  }
+
+  /** Moves `v` to its next chain step with the same code; only one caller wins the CAS. */
+  private async failover(v: Verification, reason: 'receipt' | 'timeout'): Promise<void> {
+    const nowMs = this.o.clock.nowMs();
+    const next = v.chainIndex + 1;
+    if (next >= v.chain.length || nowMs >= v.expiresAtMs) {
+      await this.o.store.verifications.advanceChain({
+        id: v.id,
+        fromIndex: v.chainIndex,
+        toIndex: v.chainIndex,
+        failoverAtMs: undefined,
+        nowMs,
+      });
+      return;
+    }
+    // Claim the move first so concurrent receipts/timers on other nodes do not send twice.
+    const claimed = await this.o.store.verifications.advanceChain({
+      id: v.id,
+      fromIndex: v.chainIndex,
+      toIndex: next,
+      failoverAtMs: undefined,
+      nowMs,
+    });
+    if (!claimed) return;
+    this.o.logger.info({ event: 'verification.failover', verification: v.id, reason, step: next }, 'failing over');
+    const code = this.o.vault.reveal(v);
+    try {
+      await this.dispatch({ ...v, chainIndex: next }, code, next);
+    } catch (error) {
+      if (!(error instanceof OtpError)) throw error;
+      this.o.logger.warn(
+        { event: 'verification.failover_exhausted', verification: v.id, code: error.code },
+        'no further route accepted the message',
+      );
+    }
+  }
+
+  private failureError(last: ProviderFailure | undefined, skipped: number, tried: number): OtpError {
+    if (tried === 0 && skipped > 0) return new OtpError('ROUTES_UNAVAILABLE', { retryAfterSeconds: 30 });
+    if (!last) return new OtpError('NO_ROUTE');
+    const details = { attempts: tried, last_failure: last.kind };
+    switch (last.kind) {
+      case 'invalid_number':
+        return new OtpError('INVALID_PHONE_NUMBER', { message: 'The provider rejected the destination number.', details });
+      case 'blocked':
+      case 'rejected':
+        return new OtpError('SEND_REJECTED', { details });
+      case 'insufficient_balance':
+        return new OtpError('INSUFFICIENT_BALANCE', { details });
+      default:
+        return new OtpError('ALL_ROUTES_FAILED', { details });
+    }
+  }
+}

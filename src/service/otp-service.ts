@@ -1,0 +1,268 @@
+import {
+  effectiveStatus,
+  generateCode,
+  isWellFormedCode,
+  maskDestination,
+  newId,
+  normalizeEmail,
+  parsePhone,
+  type Channel,
+  type Clock,
+  type Policy,
+  type Random,
+  type Verification,
+} from '../core/index.js';
+import { OtpError } from '../errors/index.js';
+import type { RoutingTable } from '../routing/routing-table.js';
+import type { Store } from '../stores/store.js';
+import type { CodeVault } from './code-vault.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { Logger } from './logger.js';
+import type { CheckInput, CheckOutcome, ResendInput, SendOutcome, StartInput, VerificationView } from './types.js';
+import { normalizePurpose } from './purpose.js';
+
+export interface OtpServiceOptions {
+  store: Store;
+  routing: RoutingTable;
+  dispatcher: Dispatcher;
+  vault: CodeVault;
+  policy: Policy;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  debugCodes: boolean;
+  defaultCountry: string | undefined;
+  /** E.164 → fixed code (sandbox test numbers). */
+  testNumbers: Readonly<Record<string, string>>;
+}
+
+/** The one place the verification flow lives: start, resend, check, cancel, read. */
+export class OtpService {
+  constructor(private readonly o: OtpServiceOptions) {}
+
+  async start(input: StartInput): Promise<SendOutcome> {
+    const channel: Channel = input.channel ?? 'sms';
+    const purpose = normalizePurpose(input.purpose);
+    const { destination, country } = this.normalizeDestination(input.to, channel);
+    await this.refuseLockedDestination(destination, purpose);
+    const chain = this.o.routing.plan({
+      destination,
+      country,
+      channel,
+      purpose,
+      pinnedRouteId: input.routeId,
+    });
+    const code = this.newCode(destination);
+    const nowMs = this.o.clock.nowMs();
+    const id = newId('ver', this.o.random);
+    const sealed = this.o.vault.seal({ id, destination, purpose }, code);
+    const fresh: Verification = {
+      id,
+      destination,
+      channel,
+      purpose,
+      status: 'pending',
+      ...sealed,
+      locale: input.locale,
+      routeId: input.routeId,
+      chain,
+      chainIndex: 0,
+      failoverAtMs: undefined,
+      createdAtMs: nowMs,
+      updatedAtMs: nowMs,
+      expiresAtMs: nowMs + this.o.policy.ttlSeconds * 1000,
+      lastSentAtMs: nowMs,
+      sendCount: 1,
+      failedChecks: 0,
+      country,
+    };
+    const inserted = await this.o.store.verifications.insertIfNoActive(fresh, nowMs);
+    if (inserted.inserted) {
+      this.o.logger.info(
+        { event: 'verification.started', verification: id, to: maskDestination(destination), channel, purpose },
+        'verification started',
+      );
+      return this.send(fresh, code);
+    }
+    // A pending verification exists for this destination and purpose: this is a resend of it, so
+    // the cooldown and the send limit apply and its failed checks carry over.
+    return this.resendExisting(inserted.active, code, chain);
+  }
+
+  async resend(id: string, input: ResendInput = {}): Promise<SendOutcome> {
+    const v = await this.o.store.verifications.get(id);
+    if (!v) throw new OtpError('VERIFICATION_NOT_FOUND');
+    this.assertPending(v);
+    const chain = this.o.routing.plan({
+      destination: v.destination,
+      country: v.country,
+      channel: v.channel,
+      purpose: v.purpose,
+      pinnedRouteId: input.routeId ?? v.routeId,
+    });
+    return this.resendExisting(v, this.newCode(v.destination), chain);
+  }
+
+  async check(input: CheckInput): Promise<CheckOutcome> {
+    if (!isWellFormedCode(input.code)) {
+      throw new OtpError('VALIDATION_FAILED', {
+        message: 'code must be 4-10 digits.',
+        details: { field: 'code' },
+      });
+    }
+    const nowMs = this.o.clock.nowMs();
+    let v: Verification | undefined;
+    if ('id' in input) {
+      v = await this.o.store.verifications.get(input.id);
+    } else {
+      const purpose = normalizePurpose(input.purpose);
+      const { destination } = this.normalizeDestination(input.to, input.to.includes('@') ? 'email' : 'sms');
+      v = await this.o.store.verifications.findLatest(destination, purpose);
+    }
+    if (!v) return { kind: 'not_found' };
+    const outcome = await this.o.store.verifications.recordCheck({
+      id: v.id,
+      candidateHash: this.o.vault.hashCandidate(v, input.code),
+      nowMs,
+      maxChecks: this.o.policy.maxChecks,
+    });
+    switch (outcome.kind) {
+      case 'not_found':
+        return { kind: 'not_found' };
+      case 'approved':
+        this.o.logger.info({ event: 'verification.approved', verification: v.id }, 'verification approved');
+        return { kind: 'approved', verification: outcome.verification };
+      case 'not_pending':
+        return {
+          kind: 'not_pending',
+          verification: outcome.verification,
+          status: effectiveStatus(outcome.verification, nowMs),
+        };
+      case 'wrong': {
+        const after = outcome.verification;
+        await this.o.store.counters.hit(
+          failedChecksKey(after.destination, after.purpose),
+          this.o.policy.failedChecksWindowSeconds,
+          nowMs,
+        );
+        this.o.logger.info(
+          { event: 'verification.wrong_code', verification: v.id, failed_checks: after.failedChecks },
+          'wrong code',
+        );
+        return {
+          kind: 'wrong',
+          verification: after,
+          attemptsRemaining: Math.max(0, this.o.policy.maxChecks - after.failedChecks),
+        };
+      }
+    }
+  }
+
+  async cancel(id: string): Promise<Verification> {
+    const result = await this.o.store.verifications.finish(id, 'canceled', this.o.clock.nowMs());
+    if (!result) throw new OtpError('VERIFICATION_NOT_FOUND');
+    if (!result.changed) this.assertPending(result.verification);
+    this.o.logger.info({ event: 'verification.canceled', verification: id }, 'verification canceled');
+    return result.verification;
+  }
+
+  async get(id: string): Promise<VerificationView> {
+    const v = await this.o.store.verifications.get(id);
+    if (!v) throw new OtpError('VERIFICATION_NOT_FOUND');
+    const attempts = await this.o.store.attempts.listByVerification(id);
+    return { verification: v, status: effectiveStatus(v, this.o.clock.nowMs()), attempts };
+  }
+
+  attemptsRemaining(v: Verification): number {
+    return Math.max(0, this.o.policy.maxChecks - v.failedChecks);
+  }
+
+  sendsRemaining(v: Verification): number {
+    return Math.max(0, this.o.policy.maxSends - v.sendCount);
+  }
+
+  resendAfterMs(v: Verification): number {
+    return v.lastSentAtMs + this.o.policy.resendCooldownSeconds * 1000;
+  }
+
+  private async resendExisting(active: Verification, code: string, chain: Verification['chain']): Promise<SendOutcome> {
+    const nowMs = this.o.clock.nowMs();
+    const outcome = await this.o.store.verifications.reserveResend({
+      id: active.id,
+      nowMs,
+      cooldownMs: this.o.policy.resendCooldownSeconds * 1000,
+      maxSends: this.o.policy.maxSends,
+      ...this.o.vault.seal(active, code),
+      expiresAtMs: nowMs + this.o.policy.ttlSeconds * 1000,
+      chain,
+      failoverAtMs: undefined,
+    });
+    switch (outcome.kind) {
+      case 'ok':
+        this.o.logger.info(
+          { event: 'verification.resent', verification: active.id, sends: outcome.verification.sendCount },
+          'verification resent',
+        );
+        return this.send(outcome.verification, code);
+      case 'cooldown':
+        throw new OtpError('RESEND_TOO_SOON', {
+          retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)),
+          details: { verification_id: active.id },
+        });
+      case 'max_sends':
+        throw new OtpError('MAX_SENDS_REACHED', { details: { verification_id: active.id } });
+      case 'not_pending':
+        this.assertPending(outcome.verification);
+        throw new OtpError('VERIFICATION_NOT_PENDING');
+      case 'not_found':
+        throw new OtpError('VERIFICATION_NOT_FOUND');
+    }
+  }
+
+  private async send(v: Verification, code: string): Promise<SendOutcome> {
+    try {
+      const result = await this.o.dispatcher.dispatch(v, code, 0);
+      const fresh = (await this.o.store.verifications.get(v.id)) ?? v;
+      return { verification: fresh, attempts: result.attempts, debugCode: this.o.debugCodes ? code : undefined };
+    } catch (error) {
+      // Nothing was delivered: the verification cannot be completed, and its cooldown must not
+      // block a corrected retry (a new verification) from the caller.
+      if (v.sendCount === 1) await this.o.store.verifications.finish(v.id, 'failed', this.o.clock.nowMs());
+      throw error;
+    }
+  }
+
+  private assertPending(v: Verification): Verification {
+    const status = effectiveStatus(v, this.o.clock.nowMs());
+    if (status === 'pending') return v;
+    if (status === 'expired') throw new OtpError('VERIFICATION_EXPIRED');
+    if (status === 'max_attempts_reached') throw new OtpError('MAX_ATTEMPTS_REACHED');
+    throw new OtpError('VERIFICATION_NOT_PENDING', { details: { status } });
+  }
+
+  private normalizeDestination(to: string, channel: Channel): { destination: string; country: string | undefined } {
+    if (channel === 'email') return { destination: normalizeEmail(to), country: undefined };
+    const phone = parsePhone(to, this.o.defaultCountry);
+    return { destination: phone.e164, country: phone.country };
+  }
+
+  private newCode(destination: string): string {
+    return this.o.testNumbers[destination] ?? generateCode(this.o.policy.codeLength, this.o.random);
+  }
+
+  /** Wrong codes per destination are counted across verifications, so a new code does not reset them. */
+  private async refuseLockedDestination(destination: string, purpose: string): Promise<void> {
+    const nowMs = this.o.clock.nowMs();
+    const failed = await this.o.store.counters.peek(failedChecksKey(destination, purpose), nowMs);
+    if (failed.count >= this.o.policy.maxFailedChecksPerDestination) {
+      throw new OtpError('RATE_LIMITED', {
+        message: 'Too many wrong codes for this destination; try again later.',
+        retryAfterSeconds: Math.max(1, Math.ceil((failed.resetAtMs - nowMs) / 1000)),
+      });
+    }
+  }
+}
+
+function failedChecksKey(destination: string, purpose: string): string {
+  return `failed-checks:${destination}:${purpose}`;
+}

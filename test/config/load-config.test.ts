@@ -1,0 +1,160 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'otpgate-config-'));
+const PEPPER = 'x'.repeat(16) + 'y'.repeat(16) + 'z'.repeat(8);
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('starts with the documented defaults and sandbox routes 1-8', () => {
+    const config = loadConfig({ env: { OTPGATE_DATA_DIR: tempDir() } });
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(8080);
+    expect(config.mode).toBe('development');
+    expect(config.store).toBe('sqlite');
+    expect(config.debugCodes).toBe(true);
+    expect(config.policy).toMatchObject({ codeLength: 6, ttlSeconds: 300, resendCooldownSeconds: 45, maxChecks: 5, maxSends: 5 });
+    const smsIds = config.routes.filter((r) => r.channel === 'sms').map((r) => r.id);
+    expect(smsIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(config.defaultRouteId).toBe(3);
+    expect(config.providers.sandbox?.type).toBe('sandbox');
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({ env: { OTPGATE_DATA_DIR: tempDir() } });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.policy)).toBe(true);
+    expect(() => {
+      (config.policy as { ttlSeconds: number }).ttlSeconds = 1;
+    }).toThrow();
+  });
+
+  it('generates a development pepper once and keeps it in the data folder', () => {
+    const dataDir = tempDir();
+    const first = loadConfig({ env: { OTPGATE_DATA_DIR: dataDir } });
+    expect(first.pepperSource).toBe('generated');
+    const second = loadConfig({ env: { OTPGATE_DATA_DIR: dataDir } });
+    expect(second.pepperSource).toBe('data-dir');
+    expect(second.pepper).toBe(first.pepper);
+    expect(readFileSync(join(dataDir, 'pepper'), 'utf8').trim()).toBe(first.pepper);
+    expect(statSync(join(dataDir, 'pepper')).mode & 0o777).toBe(0o600);
+  });
+
+  it('production refuses to start without a pepper or with debug codes on, listing every problem', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { OTPGATE_MODE: 'production', OTPGATE_DEBUG_CODES: 'true', OTPGATE_DATA_DIR: tempDir() } }),
+    );
+    expect(problems.some((p) => p.includes('debug codes'))).toBe(true);
+    expect(problems.some((p) => p.includes('pepper'))).toBe(true);
+  });
+
+  it('production refuses the reference server placeholder secret', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { OTPGATE_MODE: 'production', OTP_HMAC_SECRET: 'change-me-in-production', OTPGATE_DATA_DIR: tempDir() } }),
+    );
+    expect(problems.join('\n')).toContain('at least 32');
+  });
+
+  it('production with a pepper has debug codes off by default', () => {
+    const config = loadConfig({ env: { OTPGATE_MODE: 'production', OTPGATE_PEPPER: PEPPER, OTPGATE_DATA_DIR: tempDir() } });
+    expect(config.debugCodes).toBe(false);
+    expect(config.pepperSource).toBe('configured');
+  });
+
+  it('accepts the reference server variable names', () => {
+    const config = loadConfig({
+      env: {
+        OTPGATE_DATA_DIR: tempDir(),
+        OTP_LENGTH: '8',
+        OTP_TTL_SECONDS: '120',
+        OTP_SEND_COOLDOWN_SECONDS: '10',
+        OTP_MAX_ATTEMPTS: '3',
+        DEBUG_OTP: 'false',
+        API_AUTH_TOKEN: 'tok',
+        DEFAULT_ROUTE_ID: '8',
+      },
+    });
+    expect(config.policy).toMatchObject({ codeLength: 8, ttlSeconds: 120, resendCooldownSeconds: 10, maxChecks: 3 });
+    expect(config.debugCodes).toBe(false);
+    expect(config.apiToken).toBe('tok');
+    expect(config.defaultRouteId).toBe(8);
+  });
+
+  it('lists every bad value at once', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: { OTPGATE_DATA_DIR: tempDir(), PORT: 'eighty', OTP_LENGTH: '3', OTP_TTL_SECONDS: '5', OTPGATE_MODE: 'staging' },
+      }),
+    );
+    expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('policy.codeLength'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('policy.ttlSeconds'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('mode'))).toBe(true);
+  });
+
+  it('reads a JSON config file, with the environment taking precedence', () => {
+    const dir = tempDir();
+    const file = join(dir, 'otpgate.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        brand: 'Acme',
+        port: 9000,
+        providers: { main: { type: 'sandbox' } },
+        routes: [{ id: 42, name: 'main', provider: 'main', channel: 'sms', rates: [{ prefix: '31', priceMicros: 70000 }] }],
+        defaultRouteId: 42,
+      }),
+    );
+    const config = loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file, PORT: '9100' } });
+    expect(config.brand).toBe('Acme');
+    expect(config.port).toBe(9100);
+    expect(config.routes.map((r) => r.id)).toEqual([42]);
+    expect(config.routes[0]).toMatchObject({ trafficClass: 'otp', currency: 'EUR', enabled: true });
+  });
+
+  it('refuses unknown keys, dangling route references and unknown provider types', () => {
+    const dir = tempDir();
+    const file = join(dir, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        colour: 'blue',
+        providers: { p: { type: 'carrier-pigeon' } },
+        routes: [{ id: 1, name: 'a', provider: 'nope', channel: 'sms', rates: [] }],
+      }),
+    );
+    const problems = problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }));
+    expect(problems.join('\n')).toContain('colour');
+    const second = problemsOf(() =>
+      loadConfig({
+        env: { OTPGATE_DATA_DIR: dir },
+        overrides: {
+          providers: { p: { type: 'carrier-pigeon' } },
+          routes: [{ id: 1, name: 'a', provider: 'nope', channel: 'sms', rates: [] }],
+        },
+      }),
+    );
+    expect(second.join('\n')).toContain('carrier-pigeon');
+    expect(second.join('\n')).toContain('"nope" is not configured');
+    expect(second.join('\n')).toContain('defaultRouteId 3');
+  });
+
+  it('a broken config file is a listed problem, not a crash', () => {
+    const dir = tempDir();
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{ not json');
+    expect(problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }))[0]).toContain(file);
+  });
+});

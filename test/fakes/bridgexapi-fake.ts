@@ -1,0 +1,315 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake BridgeXAPI (`/api/v1` wire API as the vendor's SDK v0.2.0 uses it) on 127.0.0.1 with an
+ * ephemeral port. It checks X-API-KEY, validates bodies like the SDK's client-side rules, prices per
+ * route, keeps a balance, stores one DLR record per message, and plays failure modes. It is shared
+ * by the adapter tests, the end-to-end tests and `npm run bench`, so it never logs and keeps at most
+ * `maxRecordedRequests` requests.
+ *
+ * Usage:
+ *   const fake = await startBridgeXApiFake({ apiKey: 'k', balanceEur: 10 });
+ *   createBridgeXApiProvider({ baseUrl: fake.url, apiKey: fake.apiKey, ... });
+ *   fake.setMode('hang');                 // every request from now on
+ *   fake.enqueue('reset', { status: 503, body: { detail: 'busy' } }); // the next two requests
+ *   fake.setDlrStatus(bxMessageId, 'DELIVERED');
+ *   await fake.close();
+ */
+
+/** Failure modes (and 'normal'). They apply before authentication, to every path. */
+export type BridgeXApiFakeMode =
+  | 'normal'
+  /** 500 {"detail":"Internal Server Error"} */
+  | 'server_error'
+  /** Reads the request and never answers; only the client's signal (or close()) ends it. */
+  | 'hang'
+  /** Destroys the connection without an answer. */
+  | 'reset'
+  /** 200 with a body that is not JSON. */
+  | 'non_json'
+  /** 200 with JSON that lacks the documented fields. */
+  | 'missing_fields';
+
+/** A one-shot step: a mode, or an exact answer. */
+export type BridgeXApiFakeStep = BridgeXApiFakeMode | { status: number; body: unknown };
+
+export interface BridgeXApiFakeOptions {
+  /** Default 'bx-test-key'. */
+  apiKey?: string;
+  /** Starting balance; default 100. */
+  balanceEur?: number;
+  /** Price per message by route_id; defaults cover every valid route. */
+  pricesEur?: Readonly<Record<number, number>>;
+  /** Valid routes the key may not use: 403 "You are not authorized for route N". */
+  unauthorizedRoutes?: readonly number[];
+  /** DLR status of a new message; default 'QUEUED'. 'DELIVERED' simulates instant delivery. */
+  initialDlrStatus?: string;
+  /** Default 22000, like the vendor's examples. */
+  firstOrderId?: number;
+  /** Default 1000; 0 records nothing (benchmarks). Oldest requests are dropped first. */
+  maxRecordedRequests?: number;
+}
+
+export interface BridgeXApiFakeRequest {
+  method: string;
+  /** Path with query string. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  /** Parsed JSON body, undefined when empty or not JSON. */
+  json: unknown;
+}
+
+/** The DLR record as GET /api/v1/dlr/{id} returns it. */
+export interface BridgeXApiFakeMessage {
+  bx_message_id: string;
+  msisdn: string;
+  status: string;
+  route_id: number;
+  sms_order_id: number;
+  created_at: string;
+  error: string | null;
+  caller_id: string;
+  message: string;
+}
+
+export interface BridgeXApiFake {
+  /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash, no /api/v1). */
+  readonly url: string;
+  readonly apiKey: string;
+  readonly requests: readonly BridgeXApiFakeRequest[];
+  readonly messages: ReadonlyMap<string, BridgeXApiFakeMessage>;
+  balanceEur: number;
+  /** Mode for every later request until changed. */
+  setMode(mode: BridgeXApiFakeMode): void;
+  /** Steps for the next requests, one each, before the mode applies. */
+  enqueue(...steps: BridgeXApiFakeStep[]): void;
+  /** Sets a message's DLR status (e.g. QUEUED → DELIVERED / FAILED); throws for unknown ids. */
+  setDlrStatus(bxMessageId: string, status: string, error?: string | null): void;
+  /** Forgets requests, messages and steps; mode back to 'normal'. Balance is kept. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const VALID_ROUTES = new Set([1, 2, 3, 4, 5, 7, 8]);
+const DEFAULT_PRICES_EUR: Readonly<Record<number, number>> = {
+  1: 0.051,
+  2: 0.061,
+  3: 0.071,
+  4: 0.081,
+  5: 0.091,
+  7: 0.091,
+  8: 0.075,
+};
+const MICROS = 1_000_000;
+
+type Answer = { status: number; body: unknown } | 'hang' | 'reset';
+
+function validation(loc: (string | number)[], msg: string): Answer {
+  return { status: 422, body: { detail: [{ type: 'value_error', loc: ['body', ...loc], msg }] } };
+}
+
+export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): Promise<BridgeXApiFake> {
+  const apiKey = options.apiKey ?? 'bx-test-key';
+  const prices = { ...DEFAULT_PRICES_EUR, ...options.pricesEur };
+  const unauthorized = new Set(options.unauthorizedRoutes ?? []);
+  const maxRecorded = options.maxRecordedRequests ?? 1000;
+  const requests: BridgeXApiFakeRequest[] = [];
+  const messages = new Map<string, BridgeXApiFakeMessage>();
+  const steps: BridgeXApiFakeStep[] = [];
+  let mode: BridgeXApiFakeMode = 'normal';
+  // Integer micros so thousands of bench sends do not drift.
+  let balanceMicros = Math.round((options.balanceEur ?? 100) * MICROS);
+  let nextOrderId = options.firstOrderId ?? 22000;
+
+  function modeAnswer(step: BridgeXApiFakeStep): Answer | undefined {
+    if (typeof step !== 'string') return step;
+    switch (step) {
+      case 'normal':
+        return undefined;
+      case 'server_error':
+        return { status: 500, body: { detail: 'Internal Server Error' } };
+      case 'hang':
+      case 'reset':
+        return step;
+      case 'non_json':
+        return { status: 200, body: '<html>502 Bad Gateway</html>' };
+      case 'missing_fields':
+        return { status: 200, body: { status: 'success' } };
+    }
+  }
+
+  function sms(json: unknown, send: boolean): Answer {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      return validation([], 'Input should be a valid dictionary');
+    }
+    const body = json as Record<string, unknown>;
+    const routeId = body.route_id;
+    if (typeof routeId !== 'number' || !VALID_ROUTES.has(routeId)) return { status: 400, body: { detail: 'Invalid route_id' } };
+    if (unauthorized.has(routeId)) return { status: 403, body: { detail: `You are not authorized for route ${routeId}` } };
+    const callerId = typeof body.caller_id === 'string' ? body.caller_id.trim() : '';
+    if (callerId.length < 3 || callerId.length > 11) return validation(['caller_id'], 'caller_id must be 3-11 characters');
+    const numbers = body.numbers;
+    if (!Array.isArray(numbers) || numbers.length === 0) return validation(['numbers'], 'numbers must be a non-empty list');
+    for (const [index, number] of numbers.entries()) {
+      if (typeof number !== 'string' || !/^\d{10,15}$/.test(number)) {
+        return validation(['numbers', index], 'Invalid number: use 10-15 digits without +');
+      }
+    }
+    const message = body.message;
+    if (typeof message !== 'string' || message.length === 0 || message.length > 158 || !/^[\x20-\x7e\n\r]*$/.test(message)) {
+      return validation(['message'], 'message must be 1-158 ASCII characters');
+    }
+    const costMicros = Math.round((prices[routeId] ?? 0.05) * MICROS) * numbers.length;
+    const cost = costMicros / MICROS;
+    if (!send) {
+      return {
+        status: 200,
+        body: {
+          status: 'success',
+          message: 'Estimate calculated successfully.',
+          route_id: routeId,
+          count: numbers.length,
+          estimated_cost: cost,
+          currency: 'EUR',
+          balance: balanceMicros / MICROS,
+          sufficient_balance: costMicros <= balanceMicros,
+          sandbox: false,
+        },
+      };
+    }
+    if (costMicros > balanceMicros) {
+      return { status: 402, body: { detail: `Insufficient balance: required ${cost}, available ${balanceMicros / MICROS}` } };
+    }
+    balanceMicros -= costMicros;
+    const orderId = nextOrderId++;
+    const createdAt = new Date().toISOString();
+    const accepted = (numbers as string[]).map((msisdn) => {
+      const record: BridgeXApiFakeMessage = {
+        bx_message_id: `BX-${orderId}-${randomBytes(8).toString('hex')}`,
+        msisdn,
+        status: options.initialDlrStatus ?? 'QUEUED',
+        route_id: routeId,
+        sms_order_id: orderId,
+        created_at: createdAt,
+        error: null,
+        caller_id: callerId,
+        message,
+      };
+      messages.set(record.bx_message_id, record);
+      return { bx_message_id: record.bx_message_id, msisdn, status: 'QUEUED' };
+    });
+    return {
+      status: 200,
+      body: {
+        status: 'success',
+        message: `SMS batch accepted via route ${routeId}`,
+        order_id: orderId,
+        route_id: routeId,
+        count: accepted.length,
+        messages: accepted,
+        cost,
+        balance_after: balanceMicros / MICROS,
+      },
+    };
+  }
+
+  function route(method: string, path: string, headers: IncomingHttpHeaders, json: unknown): Answer {
+    const key = headers['x-api-key'];
+    if (key === undefined || key === '') return { status: 401, body: { detail: 'Missing API Key' } };
+    if (key !== apiKey) return { status: 401, body: { detail: 'Invalid or inactive API Key' } };
+    const pathname = path.split('?')[0] ?? '';
+    if (method === 'POST' && pathname === '/api/v1/send_sms') return sms(json, true);
+    if (method === 'POST' && pathname === '/api/v1/estimate') return sms(json, false);
+    if (method === 'GET' && pathname === '/api/v1/balance') {
+      const balance = balanceMicros / MICROS;
+      return { status: 200, body: { status: 'success', balance, currency: 'EUR', sandbox: false, username: 'fake' } };
+    }
+    if (method === 'GET' && pathname.startsWith('/api/v1/dlr/')) {
+      const record = messages.get(decodeURIComponent(pathname.slice('/api/v1/dlr/'.length)));
+      if (!record) return { status: 404, body: { detail: 'DLR record not found' } };
+      const { caller_id: _callerId, message: _message, ...dlr } = record;
+      return { status: 200, body: dlr };
+    }
+    return { status: 404, body: { detail: 'Not Found' } };
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+    let json: unknown;
+    try {
+      json = rawBody === '' ? undefined : (JSON.parse(rawBody) as unknown);
+    } catch {
+      json = undefined;
+    }
+    const path = req.url ?? '/';
+    if (maxRecorded > 0) {
+      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, rawBody, json });
+      if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
+    }
+    const step = steps.shift();
+    const answer =
+      modeAnswer(step ?? mode) ??
+      (rawBody !== '' && json === undefined
+        ? validation([], 'JSON decode error')
+        : route(req.method ?? 'GET', path, req.headers, json));
+    if (answer === 'hang') return;
+    if (answer === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      'content-type': typeof answer.body === 'string' ? 'text/html' : 'application/json',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  }
+
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey,
+    requests,
+    messages,
+    get balanceEur() {
+      return balanceMicros / MICROS;
+    },
+    set balanceEur(value: number) {
+      balanceMicros = Math.round(value * MICROS);
+    },
+    setMode(next) {
+      mode = next;
+    },
+    enqueue(...next) {
+      steps.push(...next);
+    },
+    setDlrStatus(bxMessageId, status, error = null) {
+      const record = messages.get(bxMessageId);
+      if (!record) throw new Error(`bridgexapi fake: unknown message ${bxMessageId}`);
+      record.status = status;
+      record.error = error;
+    },
+    reset() {
+      requests.length = 0;
+      steps.length = 0;
+      messages.clear();
+      mode = 'normal';
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Hanging and kept-alive connections would otherwise hold close() open.
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,297 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBridgeXApiProvider, mapBridgeStatus } from '../../src/providers/bridgexapi/index.js';
+import type { OutboundMessage, SendResult } from '../../src/providers/provider.js';
+import { startBridgeXApiFake, type BridgeXApiFake } from '../fakes/bridgexapi-fake.js';
+
+const TEXT = 'Your code is 123456';
+
+function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
+  return {
+    attemptId: 'msg_01',
+    verificationId: 'ver_01',
+    to: '+31612345678',
+    channel: 'sms',
+    text: TEXT,
+    code: '123456',
+    subject: undefined,
+    sender: undefined,
+    locale: undefined,
+    statusCallbackUrl: undefined,
+    ...overrides,
+  };
+}
+
+const opts = () => ({ signal: AbortSignal.timeout(5_000) });
+
+function failureOf(result: SendResult | { ok: boolean }) {
+  if (result.ok || !('failure' in result)) throw new Error('expected a failure');
+  return result.failure;
+}
+
+describe('BridgeXAPI adapter', () => {
+  let fake: BridgeXApiFake;
+  const provider = (overrides: Partial<Parameters<typeof createBridgeXApiProvider>[0]> = {}) =>
+    createBridgeXApiProvider({
+      name: 'bx-main',
+      apiKey: fake.apiKey,
+      baseUrl: `${fake.url}/`,
+      routeId: 3,
+      callerId: 'OTPGATE',
+      ...overrides,
+    });
+
+  beforeAll(async () => {
+    fake = await startBridgeXApiFake({ apiKey: 'bx-secret-key', balanceEur: 10 });
+  });
+  afterEach(() => {
+    fake.reset();
+    fake.balanceEur = 10;
+  });
+  afterAll(() => fake.close());
+
+  it('describes itself', () => {
+    const p = provider();
+    expect(p.name).toBe('bx-main');
+    expect(p.type).toBe('bridgexapi');
+    expect(p.channels).toEqual(['sms']);
+  });
+
+  it('sends on the configured route and reads ids, order and cost', async () => {
+    const result = await provider().send(message(), opts());
+    expect(result).toEqual({
+      ok: true,
+      providerMessageId: expect.stringMatching(/^BX-22000-[0-9a-f]{16}$/),
+      providerOrderId: '22000',
+      status: 'queued',
+      priceMicros: 71_000,
+      currency: 'EUR',
+    });
+    expect(fake.requests).toHaveLength(1);
+    const request = fake.requests[0]!;
+    expect(request.method).toBe('POST');
+    expect(request.path).toBe('/api/v1/send_sms');
+    expect(request.headers['x-api-key']).toBe('bx-secret-key');
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(request.headers.accept).toBe('application/json');
+    expect(request.json).toEqual({ route_id: 3, caller_id: 'OTPGATE', numbers: ['31612345678'], message: TEXT });
+    expect(fake.balanceEur).toBeCloseTo(10 - 0.071, 6);
+  });
+
+  it("uses the route's sender as caller_id when it has one", async () => {
+    await provider().send(message({ sender: 'ACME' }), opts());
+    expect(fake.requests[0]!.json).toMatchObject({ caller_id: 'ACME' });
+  });
+
+  it('refuses channels other than sms without calling the gateway', async () => {
+    const failure = failureOf(await provider().send(message({ channel: 'voice' }), opts()));
+    expect(failure).toMatchObject({ kind: 'unsupported', retryable: false });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('estimates with price, balance and sufficiency', async () => {
+    const estimate = await provider({ routeId: 1 }).estimate(
+      { to: '+31612345678', channel: 'sms', text: TEXT, sender: undefined },
+      opts(),
+    );
+    expect(estimate).toEqual({ ok: true, priceMicros: 51_000, currency: 'EUR', balanceMicros: 10_000_000, sufficientBalance: true });
+    expect(fake.requests[0]!.path).toBe('/api/v1/estimate');
+    expect(fake.requests[0]!.json).toEqual({ route_id: 1, caller_id: 'OTPGATE', numbers: ['31612345678'], message: TEXT });
+
+    fake.balanceEur = 0.01;
+    const poor = await provider({ routeId: 1 }).estimate({ to: '+31612345678', channel: 'sms', text: TEXT, sender: undefined }, opts());
+    expect(poor).toMatchObject({ ok: true, sufficientBalance: false, balanceMicros: 10_000 });
+  });
+
+  it('reads the balance', async () => {
+    fake.balanceEur = 201.7;
+    expect(await provider().balance(opts())).toEqual({ ok: true, balanceMicros: 201_700_000, currency: 'EUR' });
+    expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/api/v1/balance' });
+    expect(fake.requests[0]!.headers['x-api-key']).toBe('bx-secret-key');
+  });
+
+  it('polls delivery status by bx_message_id', async () => {
+    const p = provider();
+    const sent = await p.send(message(), opts());
+    if (!sent.ok) throw new Error('send failed');
+    const id = sent.providerMessageId;
+
+    expect(await p.fetchDeliveryStatus(id, opts())).toEqual({ providerMessageId: id, status: 'queued', providerStatus: 'QUEUED' });
+    expect(fake.requests.at(-1)!.path).toBe(`/api/v1/dlr/${id}`);
+
+    fake.setDlrStatus(id, 'DELIVERED');
+    expect(await p.fetchDeliveryStatus(id, opts())).toMatchObject({ status: 'delivered', providerStatus: 'DELIVERED' });
+
+    fake.setDlrStatus(id, 'FAILED', 'Absent subscriber');
+    expect(await p.fetchDeliveryStatus(id, opts())).toEqual({
+      providerMessageId: id,
+      status: 'failed',
+      providerStatus: 'FAILED',
+      errorMessage: 'Absent subscriber',
+    });
+  });
+
+  it('answers undefined for unknown messages and failed lookups', async () => {
+    const p = provider();
+    expect(await p.fetchDeliveryStatus('BX-1-0000000000000000', opts())).toBeUndefined();
+    fake.enqueue('server_error');
+    expect(await p.fetchDeliveryStatus('BX-1-0000000000000000', opts())).toBeUndefined();
+  });
+
+  describe('failure mapping', () => {
+    it('5xx → server (retryable)', async () => {
+      fake.setMode('server_error');
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'server',
+        retryable: true,
+        providerCode: '500',
+      });
+    });
+
+    it('5xx with a non-JSON body → server', async () => {
+      fake.enqueue({ status: 502, body: 'Bad Gateway' });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'server', retryable: true });
+    });
+
+    it('no answer → timeout via the caller signal', async () => {
+      fake.setMode('hang');
+      const started = Date.now();
+      const failure = failureOf(await provider().send(message(), { signal: AbortSignal.timeout(200) }));
+      expect(failure).toMatchObject({ kind: 'timeout', retryable: true });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it('no answer → timeout via timeoutMs', async () => {
+      fake.setMode('hang');
+      const failure = failureOf(await provider({ timeoutMs: 150 }).send(message(), opts()));
+      expect(failure).toMatchObject({ kind: 'timeout', retryable: true });
+    });
+
+    it('connection reset → network', async () => {
+      fake.setMode('reset');
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'network', retryable: true });
+    });
+
+    it('refused connection → network', async () => {
+      const closed = await startBridgeXApiFake();
+      await closed.close();
+      const p = createBridgeXApiProvider({ name: 'x', apiKey: 'k', baseUrl: closed.url, routeId: 1, callerId: 'OTP' });
+      expect(failureOf(await p.send(message(), opts()))).toMatchObject({ kind: 'network' });
+    });
+
+    it('200 with a non-JSON body → malformed_response', async () => {
+      fake.setMode('non_json');
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'malformed_response', retryable: true });
+    });
+
+    it('200 JSON without bx_message_id / order_id → malformed_response', async () => {
+      fake.setMode('missing_fields');
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'malformed_response' });
+      fake.enqueue({ status: 200, body: { status: 'success', order_id: 5, messages: [{ bx_message_id: null }] } });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'malformed_response' });
+      expect(failureOf(await provider().balance(opts()))).toMatchObject({ kind: 'malformed_response' });
+    });
+
+    it('wrong or missing API key → auth (retryable on another route)', async () => {
+      const wrong = failureOf(await provider({ apiKey: 'nope' }).send(message(), opts()));
+      expect(wrong).toMatchObject({ kind: 'auth', retryable: true, providerCode: '401' });
+      expect(wrong.message).toContain('Invalid or inactive API Key');
+      fake.enqueue({ status: 403, body: { detail: 'Missing X-API-KEY header' } });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'auth' });
+    });
+
+    it('insufficient balance → insufficient_balance', async () => {
+      fake.balanceEur = 0.01;
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'insufficient_balance',
+        retryable: true,
+        providerCode: '402',
+      });
+      expect(fake.messages.size).toBe(0);
+    });
+
+    it('invalid route_id → blocked (not retryable)', async () => {
+      expect(failureOf(await provider({ routeId: 6 }).send(message(), opts()))).toMatchObject({
+        kind: 'blocked',
+        retryable: false,
+        providerCode: '400',
+      });
+    });
+
+    it('route not authorized / sender not allowed → blocked', async () => {
+      const restricted = await startBridgeXApiFake({ apiKey: 'k', unauthorizedRoutes: [5] });
+      try {
+        const p = createBridgeXApiProvider({ name: 'x', apiKey: 'k', baseUrl: restricted.url, routeId: 5, callerId: 'OTP' });
+        expect(failureOf(await p.send(message(), opts()))).toMatchObject({ kind: 'blocked', retryable: false });
+      } finally {
+        await restricted.close();
+      }
+      fake.enqueue({ status: 403, body: { detail: 'Sender ID not allowed for route 8' } });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'blocked', retryable: false });
+    });
+
+    it('vendor send failed → server (retryable)', async () => {
+      fake.enqueue({ status: 400, body: { detail: 'Vendor send failed' } });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'server', retryable: true });
+    });
+
+    it('pricing / estimate failed and no pricing → rejected', async () => {
+      fake.enqueue(
+        { status: 400, body: { detail: 'Pricing failed for destination' } },
+        { status: 400, body: { detail: 'Estimate failed' } },
+        { status: 400, body: { detail: 'No pricing available for destination' } },
+      );
+      for (let i = 0; i < 3; i += 1) {
+        expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'rejected', retryable: false });
+      }
+    });
+
+    it('bad number → invalid_number; other validation lists → rejected', async () => {
+      const short = failureOf(await provider().send(message({ to: '+31612' }), opts()));
+      expect(short).toMatchObject({ kind: 'invalid_number', retryable: false, providerCode: '422' });
+      fake.enqueue({ status: 400, body: { detail: 'Invalid number format' } });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'invalid_number' });
+      const long = failureOf(await provider().send(message({ text: 'x'.repeat(200) }), opts()));
+      expect(long).toMatchObject({ kind: 'rejected', retryable: false, providerCode: '422' });
+    });
+
+    it('unknown details fall back to the HTTP status', async () => {
+      fake.enqueue({ status: 429, body: { detail: 'Slow down' } }, { status: 418, body: { detail: 'Teapot' } });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'throttled', message: 'bridgexapi: Slow down' });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'rejected' });
+    });
+
+    it('never puts the API key or the message text into a failure', async () => {
+      fake.enqueue({ status: 500, body: { detail: 'Vendor send failed' } });
+      const results = [
+        await provider().send(message(), opts()),
+        await provider({ apiKey: 'other-secret' }).send(message(), opts()),
+      ];
+      for (const result of results) {
+        const text = JSON.stringify(result);
+        expect(text).not.toContain('bx-secret-key');
+        expect(text).not.toContain('other-secret');
+        expect(text).not.toContain(TEXT);
+      }
+    });
+  });
+});
+
+describe('mapBridgeStatus', () => {
+  it.each([
+    ['DELIVERED', 'delivered'],
+    ['delivered', 'delivered'],
+    ['FAILED', 'failed'],
+    ['UNDELIVERED', 'undelivered'],
+    ['EXPIRED', 'undelivered'],
+    ['REJECTED', 'rejected'],
+    ['QUEUED', 'queued'],
+    ['ACCEPTED', 'queued'],
+    ['PENDING', 'queued'],
+    ['SENT', 'sent'],
+    ['SUBMITTED', 'sent'],
+    ['ENROUTE', 'sent'],
+    ['SOMETHING_NEW', 'queued'],
+  ] as const)('%s → %s', (raw, status) => {
+    expect(mapBridgeStatus(raw)).toBe(status);
+  });
+});
