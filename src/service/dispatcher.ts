@@ -114,8 +114,14 @@ export class Dispatcher {
           this.o.clock.nowMs(),
         );
         attempts.push(updated ?? attempt);
+        // Wait for a delivered receipt only when there is a next step and this provider can report
+        // receipts at all (SMTP cannot: an accepted e-mail is as far as we will ever know).
+        const canReport = Boolean(
+          provider.parseDeliveryReports || provider.fetchDeliveryStatus || provider.setDeliveryReportHandler,
+        );
         const hasNext = index + 1 < v.chain.length;
-        const failoverAtMs = hasNext ? this.o.clock.nowMs() + step.timeoutSeconds * 1000 : undefined;
+        const failoverAtMs =
+          hasNext && canReport ? this.o.clock.nowMs() + step.timeoutSeconds * 1000 : undefined;
         await this.o.store.verifications.advanceChain({
           id: v.id,
           fromIndex: v.chainIndex,

@@ -38,7 +38,7 @@ export type BridgeXApiFakeStep = BridgeXApiFakeMode | { status: number; body: un
 export interface BridgeXApiFakeOptions {
   /** Default 'bx-test-key'. */
   apiKey?: string;
-  /** Starting balance; default 100. */
+  /** Starting balance; default 1,000,000 so benchmarks never run dry. */
   balanceEur?: number;
   /** Price per message by route_id; defaults cover every valid route. */
   pricesEur?: Readonly<Record<number, number>>;
@@ -50,6 +50,8 @@ export interface BridgeXApiFakeOptions {
   firstOrderId?: number;
   /** Default 1000; 0 records nothing (benchmarks). Oldest requests are dropped first. */
   maxRecordedRequests?: number;
+  /** DLR records kept; default 100,000, oldest dropped first, so long benchmarks stay bounded. */
+  maxMessages?: number;
 }
 
 export interface BridgeXApiFakeRequest {
@@ -116,12 +118,13 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
   const prices = { ...DEFAULT_PRICES_EUR, ...options.pricesEur };
   const unauthorized = new Set(options.unauthorizedRoutes ?? []);
   const maxRecorded = options.maxRecordedRequests ?? 1000;
+  const maxMessages = options.maxMessages ?? 100_000;
   const requests: BridgeXApiFakeRequest[] = [];
   const messages = new Map<string, BridgeXApiFakeMessage>();
   const steps: BridgeXApiFakeStep[] = [];
   let mode: BridgeXApiFakeMode = 'normal';
   // Integer micros so thousands of bench sends do not drift.
-  let balanceMicros = Math.round((options.balanceEur ?? 100) * MICROS);
+  let balanceMicros = Math.round((options.balanceEur ?? 1_000_000) * MICROS);
   let nextOrderId = options.firstOrderId ?? 22000;
 
   function modeAnswer(step: BridgeXApiFakeStep): Answer | undefined {
@@ -147,19 +150,28 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     }
     const body = json as Record<string, unknown>;
     const routeId = body.route_id;
-    if (typeof routeId !== 'number' || !VALID_ROUTES.has(routeId)) return { status: 400, body: { detail: 'Invalid route_id' } };
-    if (unauthorized.has(routeId)) return { status: 403, body: { detail: `You are not authorized for route ${routeId}` } };
+    if (typeof routeId !== 'number' || !VALID_ROUTES.has(routeId))
+      return { status: 400, body: { detail: 'Invalid route_id' } };
+    if (unauthorized.has(routeId))
+      return { status: 403, body: { detail: `You are not authorized for route ${routeId}` } };
     const callerId = typeof body.caller_id === 'string' ? body.caller_id.trim() : '';
-    if (callerId.length < 3 || callerId.length > 11) return validation(['caller_id'], 'caller_id must be 3-11 characters');
+    if (callerId.length < 3 || callerId.length > 11)
+      return validation(['caller_id'], 'caller_id must be 3-11 characters');
     const numbers = body.numbers;
-    if (!Array.isArray(numbers) || numbers.length === 0) return validation(['numbers'], 'numbers must be a non-empty list');
+    if (!Array.isArray(numbers) || numbers.length === 0)
+      return validation(['numbers'], 'numbers must be a non-empty list');
     for (const [index, number] of numbers.entries()) {
       if (typeof number !== 'string' || !/^\d{10,15}$/.test(number)) {
         return validation(['numbers', index], 'Invalid number: use 10-15 digits without +');
       }
     }
     const message = body.message;
-    if (typeof message !== 'string' || message.length === 0 || message.length > 158 || !/^[\x20-\x7e\n\r]*$/.test(message)) {
+    if (
+      typeof message !== 'string' ||
+      message.length === 0 ||
+      message.length > 158 ||
+      !/^[\x20-\x7e\n\r]*$/.test(message)
+    ) {
       return validation(['message'], 'message must be 1-158 ASCII characters');
     }
     const costMicros = Math.round((prices[routeId] ?? 0.05) * MICROS) * numbers.length;
@@ -181,7 +193,10 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
       };
     }
     if (costMicros > balanceMicros) {
-      return { status: 402, body: { detail: `Insufficient balance: required ${cost}, available ${balanceMicros / MICROS}` } };
+      return {
+        status: 402,
+        body: { detail: `Insufficient balance: required ${cost}, available ${balanceMicros / MICROS}` },
+      };
     }
     balanceMicros -= costMicros;
     const orderId = nextOrderId++;
@@ -199,6 +214,8 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
         message,
       };
       messages.set(record.bx_message_id, record);
+      // Maps iterate in insertion order, so the first key is the oldest.
+      if (messages.size > maxMessages) messages.delete(messages.keys().next().value ?? '');
       return { bx_message_id: record.bx_message_id, msisdn, status: 'QUEUED' };
     });
     return {
@@ -225,7 +242,10 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     if (method === 'POST' && pathname === '/api/v1/estimate') return sms(json, false);
     if (method === 'GET' && pathname === '/api/v1/balance') {
       const balance = balanceMicros / MICROS;
-      return { status: 200, body: { status: 'success', balance, currency: 'EUR', sandbox: false, username: 'fake' } };
+      return {
+        status: 200,
+        body: { status: 'success', balance, currency: 'EUR', sandbox: false, username: 'fake' },
+      };
     }
     if (method === 'GET' && pathname.startsWith('/api/v1/dlr/')) {
       const record = messages.get(decodeURIComponent(pathname.slice('/api/v1/dlr/'.length)));

@@ -1,5 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
@@ -63,26 +69,32 @@ export class TwilioFake {
   private readonly steps: TwilioFakeStep[] = [];
   private readonly sockets = new Set<Socket>();
 
+  private readonly server: Server;
+  private url = '';
+
   private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
     readonly accountSid: string,
     readonly authToken: string,
-  ) {}
+  ) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** http://127.0.0.1:<port>, the value for the adapter's baseUrl. */
+  get baseUrl(): string {
+    return this.url;
+  }
 
   static async start(options: { accountSid?: string; authToken?: string } = {}): Promise<TwilioFake> {
-    const accountSid = options.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
-    const authToken = options.authToken ?? randomBytes(16).toString('hex');
-    let fake: TwilioFake | undefined;
-    const server = createServer((req, res) => void fake?.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new TwilioFake(server, `http://127.0.0.1:${port}`, accountSid, authToken);
-    const sockets = fake.sockets;
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
+    const fake = new TwilioFake(
+      options.accountSid ?? `AC${randomBytes(16).toString('hex')}`,
+      options.authToken ?? randomBytes(16).toString('hex'),
+    );
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     return fake;
   }
 
@@ -162,8 +174,10 @@ export class TwilioFake {
     const step = this.steps.shift() ?? { kind: 'ok' };
     if (step.kind === 'hang') return;
     if (step.kind === 'reset') return void req.socket.destroy();
-    if (step.kind === 'malformed') return this.reply(res, 201, '<html><body>Bad Gateway</body></html>', 'text/html');
-    if (step.kind === 'error') return this.error(res, step.httpStatus, step.code, step.message ?? 'Scripted failure');
+    if (step.kind === 'malformed')
+      return this.reply(res, 201, '<html><body>Bad Gateway</body></html>', 'text/html');
+    if (step.kind === 'error')
+      return this.error(res, step.httpStatus, step.code, step.message ?? 'Scripted failure');
 
     const [, , collection, sid] = match;
     if (req.method === 'GET' && sid) {
@@ -176,12 +190,14 @@ export class TwilioFake {
     const to = form.get('To');
     const from = form.get('From');
     if (!to) return this.error(res, 400, 21604, "A 'To' phone number is required.");
-    if (!/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(to)) return this.error(res, 400, 21211, `Invalid 'To' Phone Number`);
+    if (!/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(to))
+      return this.error(res, 400, 21211, `Invalid 'To' Phone Number`);
     const kind = collection === 'Calls' ? 'call' : 'message';
     if (kind === 'message' && !from && !form.get('MessagingServiceSid')) {
       return this.error(res, 400, 21603, "A 'From' phone number is required.");
     }
-    if (kind === 'message' && !form.get('Body')) return this.error(res, 400, 21602, 'Message body is required.');
+    if (kind === 'message' && !form.get('Body'))
+      return this.error(res, 400, 21602, 'Message body is required.');
     if (kind === 'call' && (!from || (!form.get('Twiml') && !form.get('Url')))) {
       return this.error(res, 400, 21205, 'Url parameter is required.');
     }
@@ -220,7 +236,14 @@ export class TwilioFake {
       uri: `/2010-04-01/Accounts/${this.accountSid}/${collection}/${resource.sid}.json`,
     };
     if (resource.kind === 'call') {
-      return { ...common, parent_call_sid: null, duration: null, start_time: null, end_time: null, answered_by: null };
+      return {
+        ...common,
+        parent_call_sid: null,
+        duration: null,
+        start_time: null,
+        end_time: null,
+        answered_by: null,
+      };
     }
     return {
       ...common,
@@ -236,7 +259,10 @@ export class TwilioFake {
   }
 
   private error(res: ServerResponse, httpStatus: number, code: number | undefined, message: string): void {
-    const body = code === undefined ? { message, status: httpStatus } : { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status: httpStatus };
+    const body =
+      code === undefined
+        ? { message, status: httpStatus }
+        : { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status: httpStatus };
     this.json(res, httpStatus, body);
   }
 
@@ -245,7 +271,10 @@ export class TwilioFake {
   }
 
   private reply(res: ServerResponse, status: number, body: string, contentType: string): void {
-    res.writeHead(status, { 'content-type': contentType, 'twilio-request-id': `RQ${randomBytes(16).toString('hex')}` });
+    res.writeHead(status, {
+      'content-type': contentType,
+      'twilio-request-id': `RQ${randomBytes(16).toString('hex')}`,
+    });
     res.end(body);
   }
 }

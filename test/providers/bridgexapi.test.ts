@@ -73,7 +73,12 @@ describe('BridgeXAPI adapter', () => {
     expect(request.headers['x-api-key']).toBe('bx-secret-key');
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.headers.accept).toBe('application/json');
-    expect(request.json).toEqual({ route_id: 3, caller_id: 'OTPGATE', numbers: ['31612345678'], message: TEXT });
+    expect(request.json).toEqual({
+      route_id: 3,
+      caller_id: 'OTPGATE',
+      numbers: ['31612345678'],
+      message: TEXT,
+    });
     expect(fake.balanceEur).toBeCloseTo(10 - 0.071, 6);
   });
 
@@ -93,18 +98,36 @@ describe('BridgeXAPI adapter', () => {
       { to: '+31612345678', channel: 'sms', text: TEXT, sender: undefined },
       opts(),
     );
-    expect(estimate).toEqual({ ok: true, priceMicros: 51_000, currency: 'EUR', balanceMicros: 10_000_000, sufficientBalance: true });
+    expect(estimate).toEqual({
+      ok: true,
+      priceMicros: 51_000,
+      currency: 'EUR',
+      balanceMicros: 10_000_000,
+      sufficientBalance: true,
+    });
     expect(fake.requests[0]!.path).toBe('/api/v1/estimate');
-    expect(fake.requests[0]!.json).toEqual({ route_id: 1, caller_id: 'OTPGATE', numbers: ['31612345678'], message: TEXT });
+    expect(fake.requests[0]!.json).toEqual({
+      route_id: 1,
+      caller_id: 'OTPGATE',
+      numbers: ['31612345678'],
+      message: TEXT,
+    });
 
     fake.balanceEur = 0.01;
-    const poor = await provider({ routeId: 1 }).estimate({ to: '+31612345678', channel: 'sms', text: TEXT, sender: undefined }, opts());
+    const poor = await provider({ routeId: 1 }).estimate(
+      { to: '+31612345678', channel: 'sms', text: TEXT, sender: undefined },
+      opts(),
+    );
     expect(poor).toMatchObject({ ok: true, sufficientBalance: false, balanceMicros: 10_000 });
   });
 
   it('reads the balance', async () => {
     fake.balanceEur = 201.7;
-    expect(await provider().balance(opts())).toEqual({ ok: true, balanceMicros: 201_700_000, currency: 'EUR' });
+    expect(await provider().balance(opts())).toEqual({
+      ok: true,
+      balanceMicros: 201_700_000,
+      currency: 'EUR',
+    });
     expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/api/v1/balance' });
     expect(fake.requests[0]!.headers['x-api-key']).toBe('bx-secret-key');
   });
@@ -115,11 +138,18 @@ describe('BridgeXAPI adapter', () => {
     if (!sent.ok) throw new Error('send failed');
     const id = sent.providerMessageId;
 
-    expect(await p.fetchDeliveryStatus(id, opts())).toEqual({ providerMessageId: id, status: 'queued', providerStatus: 'QUEUED' });
+    expect(await p.fetchDeliveryStatus(id, opts())).toEqual({
+      providerMessageId: id,
+      status: 'queued',
+      providerStatus: 'QUEUED',
+    });
     expect(fake.requests.at(-1)!.path).toBe(`/api/v1/dlr/${id}`);
 
     fake.setDlrStatus(id, 'DELIVERED');
-    expect(await p.fetchDeliveryStatus(id, opts())).toMatchObject({ status: 'delivered', providerStatus: 'DELIVERED' });
+    expect(await p.fetchDeliveryStatus(id, opts())).toMatchObject({
+      status: 'delivered',
+      providerStatus: 'DELIVERED',
+    });
 
     fake.setDlrStatus(id, 'FAILED', 'Absent subscriber');
     expect(await p.fetchDeliveryStatus(id, opts())).toEqual({
@@ -149,7 +179,10 @@ describe('BridgeXAPI adapter', () => {
 
     it('5xx with a non-JSON body → server', async () => {
       fake.enqueue({ status: 502, body: 'Bad Gateway' });
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'server', retryable: true });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'server',
+        retryable: true,
+      });
     });
 
     it('no answer → timeout via the caller signal', async () => {
@@ -168,26 +201,45 @@ describe('BridgeXAPI adapter', () => {
 
     it('connection reset → network', async () => {
       fake.setMode('reset');
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'network', retryable: true });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'network',
+        retryable: true,
+      });
     });
 
     it('refused connection → network', async () => {
       const closed = await startBridgeXApiFake();
       await closed.close();
-      const p = createBridgeXApiProvider({ name: 'x', apiKey: 'k', baseUrl: closed.url, routeId: 1, callerId: 'OTP' });
+      const p = createBridgeXApiProvider({
+        name: 'x',
+        apiKey: 'k',
+        baseUrl: closed.url,
+        routeId: 1,
+        callerId: 'OTP',
+      });
       expect(failureOf(await p.send(message(), opts()))).toMatchObject({ kind: 'network' });
     });
 
     it('200 with a non-JSON body → malformed_response', async () => {
       fake.setMode('non_json');
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'malformed_response', retryable: true });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'malformed_response',
+        retryable: true,
+      });
     });
 
     it('200 JSON without bx_message_id / order_id → malformed_response', async () => {
       fake.setMode('missing_fields');
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'malformed_response' });
-      fake.enqueue({ status: 200, body: { status: 'success', order_id: 5, messages: [{ bx_message_id: null }] } });
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'malformed_response' });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'malformed_response',
+      });
+      fake.enqueue({
+        status: 200,
+        body: { status: 'success', order_id: 5, messages: [{ bx_message_id: null }] },
+      });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'malformed_response',
+      });
       expect(failureOf(await provider().balance(opts()))).toMatchObject({ kind: 'malformed_response' });
     });
 
@@ -220,18 +272,33 @@ describe('BridgeXAPI adapter', () => {
     it('route not authorized / sender not allowed → blocked', async () => {
       const restricted = await startBridgeXApiFake({ apiKey: 'k', unauthorizedRoutes: [5] });
       try {
-        const p = createBridgeXApiProvider({ name: 'x', apiKey: 'k', baseUrl: restricted.url, routeId: 5, callerId: 'OTP' });
-        expect(failureOf(await p.send(message(), opts()))).toMatchObject({ kind: 'blocked', retryable: false });
+        const p = createBridgeXApiProvider({
+          name: 'x',
+          apiKey: 'k',
+          baseUrl: restricted.url,
+          routeId: 5,
+          callerId: 'OTP',
+        });
+        expect(failureOf(await p.send(message(), opts()))).toMatchObject({
+          kind: 'blocked',
+          retryable: false,
+        });
       } finally {
         await restricted.close();
       }
       fake.enqueue({ status: 403, body: { detail: 'Sender ID not allowed for route 8' } });
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'blocked', retryable: false });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'blocked',
+        retryable: false,
+      });
     });
 
     it('vendor send failed → server (retryable)', async () => {
       fake.enqueue({ status: 400, body: { detail: 'Vendor send failed' } });
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'server', retryable: true });
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'server',
+        retryable: true,
+      });
     });
 
     it('pricing / estimate failed and no pricing → rejected', async () => {
@@ -241,7 +308,10 @@ describe('BridgeXAPI adapter', () => {
         { status: 400, body: { detail: 'No pricing available for destination' } },
       );
       for (let i = 0; i < 3; i += 1) {
-        expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'rejected', retryable: false });
+        expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+          kind: 'rejected',
+          retryable: false,
+        });
       }
     });
 
@@ -255,8 +325,14 @@ describe('BridgeXAPI adapter', () => {
     });
 
     it('unknown details fall back to the HTTP status', async () => {
-      fake.enqueue({ status: 429, body: { detail: 'Slow down' } }, { status: 418, body: { detail: 'Teapot' } });
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'throttled', message: 'bridgexapi: Slow down' });
+      fake.enqueue(
+        { status: 429, body: { detail: 'Slow down' } },
+        { status: 418, body: { detail: 'Teapot' } },
+      );
+      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+        kind: 'throttled',
+        message: 'bridgexapi: Slow down',
+      });
       expect(failureOf(await provider().send(message(), opts()))).toMatchObject({ kind: 'rejected' });
     });
 

@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { InboundWebhook, OutboundMessage, ProviderFailure, SendResult } from '../../src/providers/provider.js';
+import type {
+  InboundWebhook,
+  OutboundMessage,
+  ProviderFailure,
+  SendResult,
+} from '../../src/providers/provider.js';
 import {
   createTwilioProvider,
   mapTwilioStatus,
@@ -84,7 +89,10 @@ describe('twilio send', () => {
     await provider().send(message({ sender: 'ACME' }), opts());
     expect(fake.requests[0]?.form.get('From')).toBe('ACME');
 
-    const viaService = provider({ from: undefined, messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' });
+    const viaService = provider({
+      from: undefined,
+      messagingServiceSid: 'MG0123456789abcdef0123456789abcdef',
+    });
     const result = await viaService.send(message(), opts());
     expect(result).toMatchObject({ ok: true, status: 'queued' }); // Twilio answers "accepted"
     expect(fake.requests[1]?.form.get('From')).toBeNull();
@@ -113,7 +121,12 @@ describe('twilio send', () => {
     expect(request?.form.get('To')).toBe('+31651860670');
     expect(request?.form.get('From')).toBe('+15005550006');
     expect(request?.form.get('StatusCallback')).toBe('https://otp.example.com/webhooks/twilio/tw-main');
-    expect(request?.form.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(request?.form.getAll('StatusCallbackEvent')).toEqual([
+      'initiated',
+      'ringing',
+      'answered',
+      'completed',
+    ]);
   });
 
   it('falls back to a plain sentence when the text does not contain the code', () => {
@@ -141,18 +154,42 @@ describe('twilio send', () => {
 
 describe('twilio failure mapping', () => {
   const cases: [string, Parameters<TwilioFake['script']>[0], Partial<ProviderFailure>][] = [
-    ['21211 invalid To', { kind: 'error', httpStatus: 400, code: 21211 }, { kind: 'invalid_number', retryable: false, providerCode: '21211' }],
-    ['21614 not a mobile', { kind: 'error', httpStatus: 400, code: 21614 }, { kind: 'invalid_number', providerCode: '21614' }],
+    [
+      '21211 invalid To',
+      { kind: 'error', httpStatus: 400, code: 21211 },
+      { kind: 'invalid_number', retryable: false, providerCode: '21211' },
+    ],
+    [
+      '21614 not a mobile',
+      { kind: 'error', httpStatus: 400, code: 21614 },
+      { kind: 'invalid_number', providerCode: '21614' },
+    ],
     ['21217 voice number', { kind: 'error', httpStatus: 400, code: 21217 }, { kind: 'invalid_number' }],
-    ['21408 region not enabled', { kind: 'error', httpStatus: 400, code: 21408 }, { kind: 'blocked', retryable: false }],
+    [
+      '21408 region not enabled',
+      { kind: 'error', httpStatus: 400, code: 21408 },
+      { kind: 'blocked', retryable: false },
+    ],
     ['21610 unsubscribed', { kind: 'error', httpStatus: 400, code: 21610 }, { kind: 'blocked' }],
     ['21612 cannot route', { kind: 'error', httpStatus: 400, code: 21612 }, { kind: 'blocked' }],
     ['21606 From not enabled', { kind: 'error', httpStatus: 400, code: 21606 }, { kind: 'blocked' }],
-    ['20429 too many requests', { kind: 'error', httpStatus: 429, code: 20429 }, { kind: 'throttled', retryable: true }],
+    [
+      '20429 too many requests',
+      { kind: 'error', httpStatus: 429, code: 20429 },
+      { kind: 'throttled', retryable: true },
+    ],
     ['30001 queue overflow', { kind: 'error', httpStatus: 400, code: 30001 }, { kind: 'throttled' }],
     ['plain 429', { kind: 'error', httpStatus: 429 }, { kind: 'throttled', providerCode: '429' }],
-    ['500', { kind: 'error', httpStatus: 500, code: 20500 }, { kind: 'server', retryable: true, providerCode: '20500' }],
-    ['unknown 400 code', { kind: 'error', httpStatus: 400, code: 21999 }, { kind: 'rejected', retryable: false }],
+    [
+      '500',
+      { kind: 'error', httpStatus: 500, code: 20500 },
+      { kind: 'server', retryable: true, providerCode: '20500' },
+    ],
+    [
+      'unknown 400 code',
+      { kind: 'error', httpStatus: 400, code: 21999 },
+      { kind: 'rejected', retryable: false },
+    ],
     ['malformed 201', { kind: 'malformed' }, { kind: 'malformed_response', retryable: true }],
     ['connection reset', { kind: 'reset' }, { kind: 'network', retryable: true }],
   ];
@@ -169,7 +206,10 @@ describe('twilio failure mapping', () => {
 
   it('maps refused credentials (401 / 20003) to auth', async () => {
     const wrong = provider({ authToken: 'not-the-token' });
-    expect(failureOf(await wrong.send(message(), opts()))).toMatchObject({ kind: 'auth', providerCode: '20003' });
+    expect(failureOf(await wrong.send(message(), opts()))).toMatchObject({
+      kind: 'auth',
+      providerCode: '20003',
+    });
   });
 
   it('maps a hanging API to timeout within the caller signal', async () => {
@@ -215,7 +255,8 @@ describe('twilio delivery status', () => {
       'no-answer': 'undelivered',
       received: undefined,
     };
-    for (const [word, status] of Object.entries(table)) expect([word, mapTwilioStatus(word)]).toEqual([word, status]);
+    for (const [word, status] of Object.entries(table))
+      expect([word, mapTwilioStatus(word)]).toEqual([word, status]);
   });
 
   it('polls Messages/{sid}.json and reports the state, error code and price', async () => {
@@ -253,7 +294,8 @@ describe('twilio status callbacks', () => {
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8');
         const headers: Record<string, string | undefined> = {};
-        for (const [key, value] of Object.entries(req.headers)) headers[key] = Array.isArray(value) ? value.join(',') : value;
+        for (const [key, value] of Object.entries(req.headers))
+          headers[key] = Array.isArray(value) ? value.join(',') : value;
         received.push({
           method: req.method ?? 'POST',
           // Behind a proxy the public URL differs from where we listen; the signature covers the public one.
@@ -288,7 +330,9 @@ describe('twilio status callbacks', () => {
       { providerMessageId: sent.providerMessageId, status: 'delivered', providerStatus: 'delivered' },
     ]);
 
-    expect(p.verifyWebhook({ ...webhook, rawBody: webhook.rawBody.replace('delivered', 'failed') })).toBe(false);
+    expect(p.verifyWebhook({ ...webhook, rawBody: webhook.rawBody.replace('delivered', 'failed') })).toBe(
+      false,
+    );
     expect(p.verifyWebhook({ ...webhook, url: `${webhook.url}?x=1` })).toBe(false);
     expect(p.verifyWebhook({ ...webhook, headers: {} })).toBe(false);
     expect(provider({ authToken: 'other' }).verifyWebhook(webhook)).toBe(false);
@@ -303,7 +347,12 @@ describe('twilio status callbacks', () => {
 
     await fake.sendStatusCallback(sms.providerMessageId, 'undelivered', { errorCode: 30005, postTo });
     expect(p.parseDeliveryReports(received.at(-1) as InboundWebhook)).toEqual([
-      { providerMessageId: sms.providerMessageId, status: 'undelivered', providerStatus: 'undelivered', errorCode: '30005' },
+      {
+        providerMessageId: sms.providerMessageId,
+        status: 'undelivered',
+        providerStatus: 'undelivered',
+        errorCode: '30005',
+      },
     ]);
 
     for (const [word, status] of [
@@ -325,10 +374,24 @@ describe('twilio status callbacks', () => {
     const p = provider();
     const rawBody = 'MessageSid=SM1&MessageStatus=sent';
     expect(
-      p.parseDeliveryReports({ method: 'POST', url: 'https://x/', headers: {}, rawBody, body: undefined, query: {} }),
+      p.parseDeliveryReports({
+        method: 'POST',
+        url: 'https://x/',
+        headers: {},
+        rawBody,
+        body: undefined,
+        query: {},
+      }),
     ).toEqual([{ providerMessageId: 'SM1', status: 'sent', providerStatus: 'sent' }]);
     expect(
-      p.parseDeliveryReports({ method: 'POST', url: 'https://x/', headers: {}, rawBody: 'Foo=bar', body: {}, query: {} }),
+      p.parseDeliveryReports({
+        method: 'POST',
+        url: 'https://x/',
+        headers: {},
+        rawBody: 'Foo=bar',
+        body: {},
+        query: {},
+      }),
     ).toEqual([]);
   });
 });
@@ -348,19 +411,26 @@ describe('twilio signature', () => {
     expect(twilioSignature('12345', url, params)).toBe('GvWf1cFY/Q7PnoempGyD5oXAezc=');
     expect(signTwilioRequest('12345', url, params)).toBe('GvWf1cFY/Q7PnoempGyD5oXAezc=');
     expect(verifyTwilioSignature('12345', 'GvWf1cFY/Q7PnoempGyD5oXAezc=', url, params.toString())).toBe(true);
-    expect(verifyTwilioSignature('12345', 'GvWf1cFY/Q7PnoempGyD5oXAezc=', url, `${params}&Extra=1`)).toBe(false);
+    expect(verifyTwilioSignature('12345', 'GvWf1cFY/Q7PnoempGyD5oXAezc=', url, `${params}&Extra=1`)).toBe(
+      false,
+    );
   });
 
   it('accepts the URL with or without the default port', () => {
     const signature = twilioSignature('tok', 'https://otp.example.com:443/hook', params);
-    expect(verifyTwilioSignature('tok', signature, 'https://otp.example.com/hook', params.toString())).toBe(true);
+    expect(verifyTwilioSignature('tok', signature, 'https://otp.example.com/hook', params.toString())).toBe(
+      true,
+    );
     const bare = twilioSignature('tok', 'https://otp.example.com/hook', params);
-    expect(verifyTwilioSignature('tok', bare, 'https://otp.example.com:443/hook', params.toString())).toBe(true);
+    expect(verifyTwilioSignature('tok', bare, 'https://otp.example.com:443/hook', params.toString())).toBe(
+      true,
+    );
   });
 
   it('supports the JSON-body variant (bodySHA256 on the URL)', () => {
     const body = '{"CallSid":"CA1234567890ABCDE","Caller":"+12349013030"}';
-    const signed = 'https://example.com/myapp?bodySHA256=5ccde7145dfb8f56479710896586cb9d5911809d83afbe34627818790db0aec9';
+    const signed =
+      'https://example.com/myapp?bodySHA256=5ccde7145dfb8f56479710896586cb9d5911809d83afbe34627818790db0aec9';
     const signature = signTwilioRequest('12345', signed, new URLSearchParams());
     expect(verifyTwilioSignature('12345', signature, signed, body)).toBe(true);
     expect(verifyTwilioSignature('12345', signature, signed, body.replace('CA', 'CB'))).toBe(false);

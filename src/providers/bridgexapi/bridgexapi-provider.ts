@@ -42,10 +42,17 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
   const headers = { 'X-API-KEY': options.apiKey, Accept: 'application/json' };
 
   const signalFor = (callOptions: CallOptions): AbortSignal =>
-    options.timeoutMs ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.timeoutMs)]) : callOptions.signal;
+    options.timeoutMs
+      ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.timeoutMs)])
+      : callOptions.signal;
 
   /** One round trip; 2xx bodies that are not a JSON object are malformed, error bodies are mapped. */
-  async function call(method: 'GET' | 'POST', path: string, body: unknown, callOptions: CallOptions): Promise<Answer> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    callOptions: CallOptions,
+  ): Promise<Answer> {
     const outcome = await httpRequest({
       url: `${base}${path}`,
       method,
@@ -75,8 +82,14 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
     channels: ['sms'],
 
     async send(message: OutboundMessage, callOptions: CallOptions): Promise<SendResult> {
-      if (message.channel !== 'sms') return failure('unsupported', `bridgexapi: channel ${message.channel} not offered`);
-      const answer = await call('POST', '/send_sms', smsBody(message.to, message.text, message.sender), callOptions);
+      if (message.channel !== 'sms')
+        return failure('unsupported', `bridgexapi: channel ${message.channel} not offered`);
+      const answer = await call(
+        'POST',
+        '/send_sms',
+        smsBody(message.to, message.text, message.sender),
+        callOptions,
+      );
       if (!answer.ok) return answer;
       const { body } = answer;
       const first: unknown = Array.isArray(body.messages) ? body.messages[0] : undefined;
@@ -90,22 +103,36 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
         providerMessageId: id,
         providerOrderId: String(body.order_id),
         status: 'queued',
-        ...(typeof cost === 'number' && Number.isFinite(cost) ? { priceMicros: toMicros(cost), currency: CURRENCY } : {}),
+        ...(typeof cost === 'number' && Number.isFinite(cost)
+          ? { priceMicros: toMicros(cost), currency: CURRENCY }
+          : {}),
       };
     },
 
-    async estimate(request: EstimateRequest, callOptions: CallOptions): Promise<ProviderEstimate | ProviderFailureResult> {
-      if (request.channel !== 'sms') return failure('unsupported', `bridgexapi: channel ${request.channel} not offered`);
-      const answer = await call('POST', '/estimate', smsBody(request.to, request.text, request.sender), callOptions);
+    async estimate(
+      request: EstimateRequest,
+      callOptions: CallOptions,
+    ): Promise<ProviderEstimate | ProviderFailureResult> {
+      if (request.channel !== 'sms')
+        return failure('unsupported', `bridgexapi: channel ${request.channel} not offered`);
+      const answer = await call(
+        'POST',
+        '/estimate',
+        smsBody(request.to, request.text, request.sender),
+        callOptions,
+      );
       if (!answer.ok) return answer;
       const { body } = answer;
-      if (typeof body.estimated_cost !== 'number') return failure('malformed_response', 'bridgexapi: estimate without cost');
+      if (typeof body.estimated_cost !== 'number')
+        return failure('malformed_response', 'bridgexapi: estimate without cost');
       return {
         ok: true,
         priceMicros: toMicros(body.estimated_cost),
         currency: typeof body.currency === 'string' ? body.currency : CURRENCY,
         ...(typeof body.balance === 'number' ? { balanceMicros: toMicros(body.balance) } : {}),
-        ...(typeof body.sufficient_balance === 'boolean' ? { sufficientBalance: body.sufficient_balance } : {}),
+        ...(typeof body.sufficient_balance === 'boolean'
+          ? { sufficientBalance: body.sufficient_balance }
+          : {}),
       };
     },
 
@@ -113,7 +140,8 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
       const answer = await call('GET', '/balance', undefined, callOptions);
       if (!answer.ok) return answer;
       const { body } = answer;
-      if (typeof body.balance !== 'number') return failure('malformed_response', 'bridgexapi: balance answer without balance');
+      if (typeof body.balance !== 'number')
+        return failure('malformed_response', 'bridgexapi: balance answer without balance');
       return {
         ok: true,
         balanceMicros: toMicros(body.balance),
@@ -125,8 +153,16 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
      * Undefined when BridgeXAPI has no record yet ("DLR record not found") and also when the
      * lookup itself fails: polling is retried later anyway, and the port never throws.
      */
-    async fetchDeliveryStatus(providerMessageId: string, callOptions: CallOptions): Promise<DeliveryReport | undefined> {
-      const answer = await call('GET', `/dlr/${encodeURIComponent(providerMessageId)}`, undefined, callOptions);
+    async fetchDeliveryStatus(
+      providerMessageId: string,
+      callOptions: CallOptions,
+    ): Promise<DeliveryReport | undefined> {
+      const answer = await call(
+        'GET',
+        `/dlr/${encodeURIComponent(providerMessageId)}`,
+        undefined,
+        callOptions,
+      );
       if (!answer.ok) return undefined;
       const { status, error } = answer.body;
       if (typeof status !== 'string') return undefined;

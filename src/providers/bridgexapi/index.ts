@@ -1,3 +1,7 @@
-export { createBridgeXApiProvider, type BridgeXApiOptions, type BridgeXApiProvider } from './bridgexapi-provider.js';
+export {
+  createBridgeXApiProvider,
+  type BridgeXApiOptions,
+  type BridgeXApiProvider,
+} from './bridgexapi-provider.js';
 export { bridgeDetail, bridgeFailure } from './bridgexapi-errors.js';
 export { mapBridgeStatus } from './bridgexapi-status.js';

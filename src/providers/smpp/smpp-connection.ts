@@ -57,7 +57,8 @@ export class SmppConnection {
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       this.inflight.add(settle);
-      if (!write(ready.session, (pdu) => settle({ ok: true, pdu }))) settle(failure('network', 'smpp: connection not writable'));
+      if (!write(ready.session, (pdu) => settle({ ok: true, pdu })))
+        settle(failure('network', 'smpp: connection not writable'));
     });
   }
 
@@ -154,9 +155,13 @@ export class SmppConnection {
     this.session = undefined;
     this.bound = false;
     this.clearTimers();
-    for (const lost of [...this.inflight]) lost(failure('network', 'smpp: connection lost before the SMSC answered'));
+    for (const lost of [...this.inflight])
+      lost(failure('network', 'smpp: connection lost before the SMSC answered'));
     if (this.closed) return;
-    const delay = Math.min(this.options.reconnectDelayMs * 2 ** Math.min(this.attempts, 10), MAX_RECONNECT_DELAY_MS);
+    const delay = Math.min(
+      this.options.reconnectDelayMs * 2 ** Math.min(this.attempts, 10),
+      MAX_RECONNECT_DELAY_MS,
+    );
     this.attempts += 1;
     this.timer(setTimeout(() => this.connect(), delay));
   }
@@ -177,8 +182,8 @@ export class SmppConnection {
     for (const waiter of [...this.waiters]) waiter(ready);
   }
 
+  /** Timers stay referenced: an open provider is meant to keep its link (close() ends it). */
   private timer(timer: NodeJS.Timeout): NodeJS.Timeout {
-    timer.unref();
     this.timers.push(timer);
     return timer;
   }

@@ -69,7 +69,8 @@ export function createSmppProvider(options: SmppOptions): SmppProvider {
     channels: ['sms'],
 
     async send(message: OutboundMessage, callOptions: CallOptions): Promise<SendResult> {
-      if (message.channel !== 'sms') return failure('unsupported', `smpp: channel ${message.channel} not offered`);
+      if (message.channel !== 'sms')
+        return failure('unsupported', `smpp: channel ${message.channel} not offered`);
       const signal = options.submitTimeoutMs
         ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.submitTimeoutMs)])
         : callOptions.signal;
@@ -86,7 +87,8 @@ export function createSmppProvider(options: SmppOptions): SmppProvider {
       const response = outcome.pdu;
       if (response.command_status !== 0) return submitFailure(response.command_status);
       const id = response.message_id;
-      if (typeof id !== 'string' || id === '') return failure('malformed_response', 'smpp: submit_sm_resp without message_id');
+      if (typeof id !== 'string' || id === '')
+        return failure('malformed_response', 'smpp: submit_sm_resp without message_id');
       return { ok: true, providerMessageId: id, status: 'queued' };
     },
 
@@ -108,7 +110,11 @@ function sourceAddress(sender: string, options: SmppOptions): Record<string, str
 }
 
 /** GSM 03.38 default alphabet (data_coding 0) when every character has a GSM code, else UCS-2 (8). */
-export function encodeText(text: string): { data_coding: number; short_message: Buffer; message_payload?: Buffer } {
+export function encodeText(text: string): {
+  data_coding: number;
+  short_message: Buffer;
+  message_payload?: Buffer;
+} {
   const gsm = smpp.encodings.ASCII.match(text);
   const bytes = gsm ? smpp.encodings.ASCII.encode(text) : Buffer.from(text, 'utf16le').swap16();
   const data_coding = gsm ? 0x00 : 0x08;

@@ -20,7 +20,8 @@ export function parseReceiptText(text: string): ReceiptText {
     const key = rawKey.toLowerCase();
     if (key === 'submit date') receipt.submitDate = value;
     else if (key === 'done date') receipt.doneDate = value;
-    else if (key === 'id' || key === 'sub' || key === 'dlvrd' || key === 'stat' || key === 'err') receipt[key] = value;
+    else if (key === 'id' || key === 'sub' || key === 'dlvrd' || key === 'stat' || key === 'err')
+      receipt[key] = value;
   }
   return receipt;
 }
@@ -44,11 +45,16 @@ export function receiptToReport(fields: Readonly<Record<string, unknown>>): Deli
   const text = messageText(fields.short_message) || messageText(fields.message_payload);
   const receipt = parseReceiptText(text);
   const tlvId = typeof fields.receipted_message_id === 'string' ? fields.receipted_message_id : undefined;
-  const tlvState = typeof fields.message_state === 'number' ? messageStateWord(fields.message_state) : undefined;
+  const tlvState =
+    typeof fields.message_state === 'number' ? messageStateWord(fields.message_state) : undefined;
   const providerMessageId = tlvId || receipt.id;
   const providerStatus = tlvState ?? receipt.stat;
   if (!providerMessageId || !providerStatus) return undefined;
-  const report: DeliveryReport = { providerMessageId, status: mapReceiptState(providerStatus), providerStatus };
+  const report: DeliveryReport = {
+    providerMessageId,
+    status: mapReceiptState(providerStatus),
+    providerStatus,
+  };
   if (receipt.err && !/^0+$/.test(receipt.err)) report.errorCode = receipt.err;
   return report;
 }

@@ -52,6 +52,17 @@ export function mapReceiptState(stat: string): DeliveryStatus {
 
 /** message_state TLV (SMPP 3.4 §5.2.28) → the receipt's stat word. */
 export function messageStateWord(state: number): string {
-  const words = ['SCHEDULED', 'ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'SKIPPED'];
+  const words = [
+    'SCHEDULED',
+    'ENROUTE',
+    'DELIVRD',
+    'EXPIRED',
+    'DELETED',
+    'UNDELIV',
+    'ACCEPTD',
+    'UNKNOWN',
+    'REJECTD',
+    'SKIPPED',
+  ];
   return words[state] ?? 'UNKNOWN';
 }

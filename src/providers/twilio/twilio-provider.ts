@@ -38,7 +38,11 @@ export type TwilioProvider = Provider &
 export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
   const base = `${(options.baseUrl ?? 'https://api.twilio.com').replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}`;
   const authorization = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
-  const senders = { from: options.from, messagingServiceSid: options.messagingServiceSid, whatsappFrom: options.whatsappFrom };
+  const senders = {
+    from: options.from,
+    messagingServiceSid: options.messagingServiceSid,
+    whatsappFrom: options.whatsappFrom,
+  };
   const channels: readonly Channel[] = options.channels ?? [
     'sms',
     ...(options.whatsappFrom ? (['whatsapp'] as const) : []),
@@ -46,7 +50,9 @@ export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
   ];
 
   const signalFor = (callOptions: CallOptions): AbortSignal =>
-    options.timeoutMs ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.timeoutMs)]) : callOptions.signal;
+    options.timeoutMs
+      ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.timeoutMs)])
+      : callOptions.signal;
 
   return {
     name: options.name,
@@ -54,13 +60,18 @@ export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
     channels,
 
     async send(message: OutboundMessage, callOptions: CallOptions): Promise<SendResult> {
-      if (!channels.includes(message.channel)) return failure('unsupported', `twilio: channel ${message.channel} not enabled`);
+      if (!channels.includes(message.channel))
+        return failure('unsupported', `twilio: channel ${message.channel} not enabled`);
       const create = buildCreateRequest(message, senders);
       if (typeof create === 'string') return failure('rejected', `twilio: ${create}`);
       const outcome = await httpRequest({
         url: `${base}/${create.resource}.json`,
         method: 'POST',
-        headers: { authorization, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization,
+          accept: 'application/json',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: create.form.toString(),
         signal: signalFor(callOptions),
       });
@@ -80,7 +91,10 @@ export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
       };
     },
 
-    async fetchDeliveryStatus(providerMessageId: string, callOptions: CallOptions): Promise<DeliveryReport | undefined> {
+    async fetchDeliveryStatus(
+      providerMessageId: string,
+      callOptions: CallOptions,
+    ): Promise<DeliveryReport | undefined> {
       const resource = providerMessageId.startsWith('CA') ? 'Calls' : 'Messages';
       const outcome = await httpRequest({
         url: `${base}/${resource}/${encodeURIComponent(providerMessageId)}.json`,
@@ -94,7 +108,9 @@ export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
     },
 
     verifyWebhook(request: InboundWebhook): boolean {
-      const signature = Object.entries(request.headers).find(([key]) => key.toLowerCase() === 'x-twilio-signature')?.[1];
+      const signature = Object.entries(request.headers).find(
+        ([key]) => key.toLowerCase() === 'x-twilio-signature',
+      )?.[1];
       return verifyTwilioSignature(options.authToken, signature, request.url, request.rawBody);
     },
 
@@ -121,27 +137,41 @@ function readResource(json: unknown): DeliveryReport | undefined {
   if (!isRecord(json) || typeof json.sid !== 'string' || typeof json.status !== 'string') return undefined;
   const status = mapTwilioStatus(json.status);
   if (!status) return undefined;
-  const report: DeliveryReport = { providerMessageId: json.sid, status, providerStatus: json.status, ...price(json) };
-  if (typeof json.error_code === 'number' || (typeof json.error_code === 'string' && json.error_code !== '')) {
+  const report: DeliveryReport = {
+    providerMessageId: json.sid,
+    status,
+    providerStatus: json.status,
+    ...price(json),
+  };
+  if (
+    typeof json.error_code === 'number' ||
+    (typeof json.error_code === 'string' && json.error_code !== '')
+  ) {
     report.errorCode = String(json.error_code);
   }
-  if (typeof json.error_message === 'string' && json.error_message !== '') report.errorMessage = json.error_message;
+  if (typeof json.error_message === 'string' && json.error_message !== '')
+    report.errorMessage = json.error_message;
   return report;
 }
 
 /** Twilio quotes what it charged as a negative decimal string ("-0.00750"), null until known. */
 function price(resource: Record<string, unknown>): { priceMicros?: number; currency?: string } {
   const raw = resource.price;
-  const amount = typeof raw === 'string' && raw !== '' ? Number(raw) : typeof raw === 'number' ? raw : Number.NaN;
+  const amount =
+    typeof raw === 'string' && raw !== '' ? Number(raw) : typeof raw === 'number' ? raw : Number.NaN;
   if (!Number.isFinite(amount)) return {};
   const unit = resource.price_unit;
-  return { priceMicros: toMicros(Math.abs(amount)), ...(typeof unit === 'string' ? { currency: unit.toUpperCase() } : {}) };
+  return {
+    priceMicros: toMicros(Math.abs(amount)),
+    ...(typeof unit === 'string' ? { currency: unit.toUpperCase() } : {}),
+  };
 }
 
 function formFields(request: InboundWebhook): Map<string, string> {
   if (isRecord(request.body)) {
     const fields = new Map<string, string>();
-    for (const [key, value] of Object.entries(request.body)) if (typeof value === 'string') fields.set(key, value);
+    for (const [key, value] of Object.entries(request.body))
+      if (typeof value === 'string') fields.set(key, value);
     return fields;
   }
   return new Map(new URLSearchParams(request.rawBody));

@@ -25,7 +25,8 @@ export function buildCreateRequest(message: OutboundMessage, senders: TwilioSend
     if (message.statusCallbackUrl) {
       form.set('StatusCallback', message.statusCallbackUrl);
       form.set('StatusCallbackMethod', 'POST');
-      for (const event of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', event);
+      for (const event of ['initiated', 'ringing', 'answered', 'completed'])
+        form.append('StatusCallbackEvent', event);
     }
     return { resource: 'Calls', form };
   }

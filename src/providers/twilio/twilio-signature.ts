@@ -36,7 +36,9 @@ export function verifyTwilioSignature(
     params = [...new URLSearchParams(rawBody)];
   }
   // Twilio's own validators accept the URL with and without the default port: proxies differ.
-  return urlVariants(url).some((candidate) => safeEqual(twilioSignature(authToken, candidate, params), signature));
+  return urlVariants(url).some((candidate) =>
+    safeEqual(twilioSignature(authToken, candidate, params), signature),
+  );
 }
 
 function urlVariants(url: string): string[] {

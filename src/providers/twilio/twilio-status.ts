@@ -5,6 +5,8 @@ import { failure, type ProviderFailureResult } from '../provider.js';
 /**
  * Message and Call statuses in one switch (both resources post to the same callback handler).
  * Undefined for words that are not an outbound delivery state (e.g. inbound `received`).
+ * A call is `sent` while dialled, ringing or in progress, and `delivered` once `completed`:
+ * answered, and the TwiML (the code, twice) ran to the end.
  */
 export function mapTwilioStatus(status: string): DeliveryStatus | undefined {
   switch (status) {
@@ -14,7 +16,6 @@ export function mapTwilioStatus(status: string): DeliveryStatus | undefined {
       return 'queued';
     case 'sending':
     case 'sent':
-    // Calls: dialled, ringing or answered, but the code has not been read to the end yet.
     case 'initiated':
     case 'ringing':
     case 'answered':
@@ -22,8 +23,7 @@ export function mapTwilioStatus(status: string): DeliveryStatus | undefined {
       return 'sent';
     case 'delivered':
     case 'read':
-    // Calls: answered and the TwiML (the code, twice) ran to the end.
-    case 'completed':
+    case 'completed': // calls: answered and the TwiML (the code, twice) ran to the end
       return 'delivered';
     case 'undelivered':
     case 'partially_delivered':

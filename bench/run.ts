@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: drives otpgate and a bare Fastify baseline over loopback with autocannon and
+ * prints req/s, p50, p99 and the ratio to the baseline measured in the same run.
+ * BENCH_SECONDS (default 10) sets each scenario's duration; BENCH_CONNECTIONS (default 50).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { startBridgeXApiFake } from '../test/fakes/bridgexapi-fake.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+interface Started {
+  url: string;
+  child: ChildProcess;
+}
+
+function startServer(kind: string, env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, kind], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const match = /^READY (\d+)$/.exec(line);
+      if (match) resolve({ url: `http://127.0.0.1:${match[1]}`, child });
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(name: string, options: autocannon.Options): Promise<Row> {
+  const result = await autocannon({ connections, duration: seconds, ...options });
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function postJson(url: string, body: unknown): Promise<any> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return response.json();
+}
+
+/** Distinct valid Dutch mobile numbers: +316 followed by 8 digits. */
+const numberFor = (i: number, base: number) => `+316${String(base + i).padStart(8, '0')}`;
+
+async function main(): Promise<void> {
+  const json = { 'content-type': 'application/json' };
+  console.log(`otpgate benchmark: ${connections} connections, ${seconds} s per scenario, loopback, autocannon\n`);
+
+  const baselineServer = await startServer('baseline');
+  const otpgate = await startServer('otpgate');
+  const fake = await startBridgeXApiFake({ apiKey: 'bench-key' });
+  const viaBridge = await startServer('bridgexapi', { BENCH_BX_KEY: 'bench-key', BENCH_BX_URL: fake.url });
+  try {
+    // Warm-up so JIT and SQLite caches are hot for both.
+    await load('warm-up', { url: baselineServer.url, method: 'POST', headers: json, body: '{"a":1}', duration: 2 });
+
+    const baseline = await load('baseline: bare Fastify POST', {
+      url: baselineServer.url,
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ phone: '+31651860670', code: '123456' }),
+    });
+
+    // Check with a wrong code: one verification, code never matches (attempt limit raised by many verifications).
+    const targets: string[] = [];
+    for (let i = 0; i < 200; i++) targets.push((await postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i, 10_000_000) })).id);
+    let w = 0;
+    const wrong = await load('check, wrong code', {
+      url: otpgate.url,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/verifications/check',
+          headers: json,
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ id: targets[w++ % targets.length], code: '0000000000' }) }),
+        },
+      ],
+    });
+
+    // Check with the right code on fresh verifications: pre-create enough for the whole run.
+    const fresh: Array<{ id: string; code: string }> = [];
+    const needed = Math.min(60_000, Math.max(5_000, seconds * 4_000));
+    for (let i = 0; i < needed; i += 100) {
+      const batch = await Promise.all(
+        Array.from({ length: 100 }, (_, k) => postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i + k, 20_000_000) })),
+      );
+      for (const v of batch) fresh.push({ id: v.id, code: v.debug_code });
+    }
+    let r = 0;
+    const right = await load('check, right code (fresh)', {
+      url: otpgate.url,
+      amount: fresh.length,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/verifications/check',
+          headers: json,
+          setupRequest: (req) => ({ ...req, body: JSON.stringify(fresh[r++ % fresh.length]) }),
+        },
+      ],
+    });
+
+    let s = 0;
+    const send = await load('send, distinct numbers (sandbox)', {
+      url: otpgate.url,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/verifications',
+          headers: json,
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ to: numberFor(s++, 40_000_000) }) }),
+        },
+      ],
+    });
+
+    let b = 0;
+    const bridge = await load('send via BridgeXAPI adapter → fake', {
+      url: viaBridge.url,
+      requests: [
+        {
+          method: 'POST',
+          path: '/send-otp',
+          headers: json,
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ phone_number: numberFor(b++, 60_000_000).slice(1) }) }),
+        },
+      ],
+    });
+
+    const targetsByName: Record<string, number> = {
+      'check, wrong code': 0.5,
+      'check, right code (fresh)': 0.5,
+      'send, distinct numbers (sandbox)': 0.3,
+      'send via BridgeXAPI adapter → fake': 0.2,
+    };
+    const rows = [baseline, wrong, right, send, bridge];
+    console.log('scenario                               req/s     p50 ms  p99 ms  ratio  target  non-2xx  errors');
+    for (const row of rows) {
+      const ratio = row.rps / baseline.rps;
+      const target = targetsByName[row.name];
+      console.log(
+        `${row.name.padEnd(37)} ${row.rps.toFixed(0).padStart(7)}  ${String(row.p50).padStart(6)}  ${String(row.p99).padStart(6)}  ${ratio
+          .toFixed(2)
+          .padStart(5)}  ${target === undefined ? '     -' : `≥${target.toFixed(2)}`}${target !== undefined && ratio < target ? ' MISS' : ''}  ${String(row.non2xx).padStart(7)}  ${String(row.errors).padStart(6)}`,
+      );
+    }
+    console.log(`\nfake BridgeXAPI gateway received ${fake.requests.length} requests`);
+  } finally {
+    for (const s of [baselineServer, otpgate, viaBridge]) s.child.kill('SIGTERM');
+    await fake.close();
+  }
+}
+
+await main();
+process.exit(0);

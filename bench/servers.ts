@@ -1,0 +1,52 @@
+/**
+ * Child-process entry points for the benchmark, so the load generator never shares an event loop
+ * with the server it measures. `tsx bench/servers.ts <kind>` prints `READY <port>` when listening.
+ *   baseline   — bare Fastify: POST returns a small JSON body (the same work minus otpgate)
+ *   otpgate    — otpgate with the SQLite store, sandbox provider, logs off
+ *   bridgexapi — otpgate whose routes 1-8 go through the BridgeXAPI adapter to a local fake gateway
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { loadConfig } from '../src/config/index.js';
+import { createApp } from '../src/app.js';
+import { buildServer } from '../src/http/server.js';
+import { silentLogger } from '../src/service/logger.js';
+
+const kind = process.argv[2];
+
+async function main(): Promise<void> {
+  if (kind === 'baseline') {
+    const fastify = Fastify({ logger: false });
+    fastify.post('/', async (request) => ({ ok: true, echo: typeof request.body }));
+    await fastify.listen({ host: '127.0.0.1', port: 0 });
+    ready(fastify.server.address());
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-bench-'));
+  const env: Record<string, string> = {
+    OTPGATE_DATA_DIR: dataDir,
+    OTPGATE_PEPPER: 'bench-pepper-0123456789-abcdefghijklmnopq',
+    OTPGATE_LOG_LEVEL: 'silent',
+    // Distinct-number sends from one client must not trip per-destination limits; the bench measures throughput.
+    OTPGATE_RESEND_COOLDOWN_SECONDS: '0',
+  };
+  if (kind === 'bridgexapi') {
+    env.BRIDGEXAPI_API_KEY = process.env.BENCH_BX_KEY ?? '';
+    env.BRIDGEXAPI_BASE_URL = process.env.BENCH_BX_URL ?? '';
+  }
+  const config = loadConfig({ env: { ...env, PATH: process.env.PATH ?? '' } });
+  const app = await createApp(config, { logger: silentLogger });
+  const server = await buildServer(app);
+  app.startBackground();
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  ready(server.server.address());
+}
+
+function ready(address: unknown): void {
+  const port = typeof address === 'object' && address !== null ? (address as { port: number }).port : 0;
+  console.log(`READY ${port}`);
+}
+
+await main();

@@ -1,0 +1,2 @@
+export { createEmailProvider, type EmailOptions, type EmailProvider } from './email-provider.js';
+export { smtpFailure } from './smtp-errors.js';

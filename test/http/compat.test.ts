@@ -1,0 +1,181 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/harness.js';
+
+/** The reference FastAPI server's contract (research §1), field for field. */
+let t: TestServer;
+beforeEach(async () => {
+  t = await startTestServer();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+const SEND_FIELDS = [
+  'status',
+  'phone_number',
+  'purpose',
+  'route_id',
+  'expires_in_seconds',
+  'cooldown_seconds',
+  'debug_code',
+  'bx_message_id',
+  'order_id',
+  'delivery_status_url',
+].sort();
+
+describe('POST /send-otp', () => {
+  it('answers the reference request with exactly the reference fields and types', async () => {
+    const res = await t.request('POST', '/send-otp', { phone_number: '31651860670', purpose: 'login', route_id: 3 });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(SEND_FIELDS);
+    expect(res.body).toMatchObject({
+      status: 'otp_sent',
+      phone_number: '*******0670',
+      purpose: 'login',
+      route_id: 3,
+      expires_in_seconds: 300,
+      cooldown_seconds: 45,
+    });
+    expect(res.body.debug_code).toMatch(/^[0-9]{6}$/);
+    expect(typeof res.body.bx_message_id).toBe('string');
+    expect(res.body.delivery_status_url).toMatch(new RegExp(`^${t.app.config.publicUrl}/v1/messages/msg_`));
+    // The status URL is otpgate's own and needs no provider key.
+    const status = await fetch(res.body.delivery_status_url.replace(t.app.config.publicUrl, t.url));
+    expect(status.status).toBe(200);
+    expect(((await status.json()) as any).provider_message_id).toBe(res.body.bx_message_id);
+  });
+
+  it('defaults purpose to login and route_id to 3, normalises purpose, accepts a numeric string route', async () => {
+    const res = await t.request('POST', '/send-otp', { phone_number: ' 31651860670 ', purpose: ' LOGIN ' });
+    expect(res.body).toMatchObject({ purpose: 'login', route_id: 3 });
+    const other = await t.request('POST', '/send-otp', { phone_number: '31612345678', route_id: '5' });
+    expect(other.body.route_id).toBe(5);
+    const view = await t.request('GET', res.body.delivery_status_url.replace(t.app.config.publicUrl, ''));
+    expect(view.body.route_id).toBe(3);
+  });
+
+  it('keeps nullable fields present as null when there is nothing to show', async () => {
+    await t.close();
+    t = await startTestServer({ env: { OTPGATE_DEBUG_CODES: 'false' } });
+    const res = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    expect(res.status).toBe(200);
+    expect(res.body.debug_code).toBeNull();
+    expect(res.body.order_id).toBeNull(); // the sandbox has no order ids; the key is still there
+    expect(Object.keys(res.body).sort()).toEqual(SEND_FIELDS);
+  });
+
+  it('refuses a second send inside the cooldown with 429, the reference text and Retry-After', async () => {
+    await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    const again = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    expect(again.status).toBe(429);
+    expect(again.body.detail).toMatch(/^OTP was sent too recently\. Retry in \d+ seconds\.$/);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('validates like the reference: pydantic-shaped 422 lists', async () => {
+    const cases: Array<[unknown, string, string]> = [
+      [{ phone_number: '31-651-860670' }, 'phone_number', 'Value error, phone_number must contain digits only.'],
+      [{ phone_number: '316518' }, 'phone_number', 'Value error, phone_number must usually be between 10 and 15 digits.'],
+      [{ phone_number: 31651860670 }, 'phone_number', 'Input should be a valid string'],
+      [{ purpose: 'login' }, 'phone_number', 'Field required'],
+      [{ phone_number: '31651860670', purpose: '   ' }, 'purpose', 'Value error, purpose cannot be empty.'],
+      [{ phone_number: '31651860670', purpose: 'p'.repeat(51) }, 'purpose', 'Value error, purpose must be 50 characters or less.'],
+      [{ phone_number: '31651860670', route_id: 9 }, 'route_id', 'Input should be less than or equal to 8'],
+      [{ phone_number: '31651860670', route_id: 0 }, 'route_id', 'Input should be greater than or equal to 1'],
+    ];
+    for (const [body, field, msg] of cases) {
+      const res = await t.request('POST', '/send-otp', body);
+      expect(res.status).toBe(422);
+      expect(res.body.detail[0].loc).toEqual(['body', field]);
+      expect(res.body.detail[0].msg).toBe(msg);
+    }
+    const badJson = await t.request('POST', '/send-otp', '{"phone_number": ');
+    expect(badJson.status).toBe(422);
+    expect(badJson.body.detail[0].type).toBe('json_invalid');
+  });
+
+  it('answers provider failures with 502 and a stable reason, never raw exception text', async () => {
+    await t.close();
+    const { ScriptedProvider } = await import('../../src/providers/scripted/scripted-provider.js');
+    const failing = new ScriptedProvider({ name: 'sandbox', defaultStep: { kind: 'fail', failure: 'server' } });
+    t = await startTestServer({ overrides: { providers: [failing] } });
+    const res = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toMatch(/^SMS send failed: /);
+    expect(res.body.detail).not.toMatch(/Error|at |ECONN|scripted/);
+    // A failed send does not hold a cooldown: the caller may retry at once.
+    failing.setDefault({ kind: 'accept' });
+    const retry = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    expect(retry.status).toBe(200);
+  });
+});
+
+describe('POST /verify-otp', () => {
+  it('verifies with exactly the reference fields, once', async () => {
+    const sent = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    const ok = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: sent.body.debug_code });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ status: 'otp_verified', phone_number: '*******0670', purpose: 'login', verified: true });
+    const replay = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: sent.body.debug_code });
+    expect(replay.status).toBe(404);
+    expect(replay.body).toEqual({ detail: 'No active OTP found for this phone number and purpose.' });
+  });
+
+  it('counts attempts like the reference: 400 with attempts left, then 429, and the right code is refused', async () => {
+    const sent = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    const wrong = sent.body.debug_code === '000000' ? '111111' : '000000';
+    for (let left = 4; left >= 0; left--) {
+      const res = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: wrong });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ detail: `Invalid OTP. Attempts left: ${left}` });
+    }
+    const locked = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: sent.body.debug_code });
+    expect(locked.status).toBe(429);
+    expect(locked.body).toEqual({ detail: 'OTP attempts exceeded.' });
+  });
+
+  it('answers 404 for numbers and purposes without a code, and 422 for non-numeric codes', async () => {
+    const none = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: '123456' });
+    expect(none.status).toBe(404);
+    const sent = await t.request('POST', '/send-otp', { phone_number: '31651860670', purpose: 'login' });
+    const otherPurpose = await t.request('POST', '/verify-otp', {
+      phone_number: '31651860670',
+      code: sent.body.debug_code,
+      purpose: 'signup',
+    });
+    expect(otherPurpose.status).toBe(404);
+    const letters = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: '12ab56' });
+    expect(letters.status).toBe(422);
+    expect(letters.body.detail[0].msg).toBe('Value error, code must be numeric.');
+    const missing = await t.request('POST', '/verify-otp', { phone_number: '31651860670' });
+    expect(missing.body.detail[0]).toMatchObject({ type: 'missing', loc: ['body', 'code'] });
+  });
+});
+
+describe('GET /health', () => {
+  it('has the reference fields', async () => {
+    const res = await t.request('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(['active_otps', 'service', 'status', 'version']);
+    expect(res.body.status).toBe('ok');
+    expect(Number.isInteger(res.body.active_otps)).toBe(true);
+  });
+});
+
+describe('API token (API_AUTH_TOKEN)', () => {
+  it('is checked before validation, in constant time, with the reference 401 body', async () => {
+    await t.close();
+    t = await startTestServer({ env: { API_AUTH_TOKEN: 'sekrit-token' } });
+    const bad = await t.request('POST', '/send-otp', { phone_number: 'garbage' });
+    expect(bad.status).toBe(401);
+    expect(bad.body).toEqual({ detail: 'Unauthorized.' });
+    const v1 = await t.request('POST', '/v1/verifications', { to: '+31651860670' });
+    expect([v1.status, v1.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+    const wrongScheme = await t.request('POST', '/send-otp', { phone_number: '31651860670' }, { authorization: 'bearer sekrit-token' });
+    expect(wrongScheme.status).toBe(401);
+    const ok = await t.request('POST', '/send-otp', { phone_number: '31651860670' }, { authorization: 'Bearer sekrit-token' });
+    expect(ok.status).toBe(200);
+    expect((await t.request('GET', '/health')).status).toBe(200);
+    expect((await t.request('GET', '/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,160 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/index.js';
+import { ScriptedProvider } from '../../src/providers/scripted/scripted-provider.js';
+import { OtpError } from '../../src/errors/index.js';
+import { startTestServer, type TestServer } from '../support/harness.js';
+
+let t: TestServer | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+async function setup(env: Record<string, string> = {}) {
+  const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+  const provider = new ScriptedProvider({ name: 'sandbox' });
+  t = await startTestServer({ env, overrides: { clock, providers: [provider] } });
+  return { t, clock, provider, service: t.app.service };
+}
+
+function lastCode(provider: ScriptedProvider): string {
+  const message = provider.sent[provider.sent.length - 1]!;
+  return message.code;
+}
+
+describe('OtpService policy', () => {
+  it('expires codes after the TTL', async () => {
+    const { clock, service, provider } = await setup();
+    const sent = await service.start({ to: '+31651860670' });
+    clock.advanceSeconds(300);
+    const outcome = await service.check({ id: sent.verification.id, code: lastCode(provider) });
+    expect(outcome).toMatchObject({ kind: 'not_pending', status: 'expired' });
+  });
+
+  it('a code checked one second before expiry still works', async () => {
+    const { clock, service, provider } = await setup();
+    const sent = await service.start({ to: '+31651860670' });
+    clock.advanceSeconds(299);
+    expect((await service.check({ id: sent.verification.id, code: lastCode(provider) })).kind).toBe('approved');
+  });
+
+  it('resends after the cooldown with a new code; the old code stops working; failed checks carry over', async () => {
+    const { clock, service, provider } = await setup();
+    const sent = await service.start({ to: '+31651860670' });
+    const firstCode = lastCode(provider);
+    const wrong = firstCode === '000000' ? '111111' : '000000';
+    await service.check({ id: sent.verification.id, code: wrong });
+    await service.check({ id: sent.verification.id, code: wrong });
+    clock.advanceSeconds(45);
+    const again = await service.start({ to: '0031651860670' });
+    expect(again.verification.id).toBe(sent.verification.id);
+    expect(again.verification.sendCount).toBe(2);
+    const secondCode = lastCode(provider);
+    if (secondCode !== firstCode) {
+      const old = await service.check({ id: sent.verification.id, code: firstCode });
+      expect(old.kind).toBe('wrong');
+      expect(old.kind === 'wrong' && old.attemptsRemaining).toBe(2);
+    }
+    const ok = await service.check({ id: sent.verification.id, code: secondCode });
+    expect(ok.kind).toBe('approved');
+  });
+
+  it('stops at 5 sends per verification', async () => {
+    const { clock, service } = await setup();
+    const sent = await service.start({ to: '+31651860670' });
+    for (let i = 2; i <= 5; i++) {
+      clock.advanceSeconds(45);
+      await service.resend(sent.verification.id);
+    }
+    clock.advanceSeconds(45);
+    await expect(service.resend(sent.verification.id)).rejects.toMatchObject({ code: 'MAX_SENDS_REACHED', status: 429 });
+  });
+
+  it('counts failed checks per destination across verifications and then refuses new sends', async () => {
+    const { clock, service, provider } = await setup();
+    // 3 verifications x 5 wrong codes = 15 failures = the per-destination limit.
+    for (let round = 0; round < 3; round++) {
+      const sent = await service.start({ to: '+31651860670' });
+      const code = lastCode(provider);
+      const wrong = code === '000000' ? '111111' : '000000';
+      for (let i = 0; i < 5; i++) await service.check({ id: sent.verification.id, code: wrong });
+      clock.advanceSeconds(1);
+    }
+    const refused = await service.start({ to: '+31651860670' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OtpError);
+    expect((refused as OtpError).code).toBe('RATE_LIMITED');
+    expect((refused as OtpError).retryAfterSeconds).toBeGreaterThan(3000);
+    clock.advanceSeconds(3600);
+    expect((await service.start({ to: '+31651860670' })).verification.status).toBe('pending');
+  });
+
+  it('uses fixed codes for configured test numbers', async () => {
+    const { service, provider } = await setup({ OTPGATE_SANDBOX_TEST_NUMBERS: '+31600000001=424242' });
+    const sent = await service.start({ to: '+31600000001' });
+    expect(lastCode(provider)).toBe('424242');
+    expect((await service.check({ id: sent.verification.id, code: '424242' })).kind).toBe('approved');
+  });
+
+  it('honours the configured code length', async () => {
+    const { service, provider } = await setup({ OTP_LENGTH: '8' });
+    await service.start({ to: '+31651860670' });
+    expect(lastCode(provider)).toMatch(/^[0-9]{8}$/);
+  });
+
+  it('never logs the code', async () => {
+    const lines: string[] = [];
+    const logger = {
+      info: (f: object, m: string) => lines.push(JSON.stringify(f) + m),
+      warn: (f: object, m: string) => lines.push(JSON.stringify(f) + m),
+      error: (f: object, m: string) => lines.push(JSON.stringify(f) + m),
+    };
+    const provider = new ScriptedProvider({ name: 'sandbox' });
+    t = await startTestServer({ overrides: { providers: [provider], logger } });
+    const sent = await t.app.service.start({ to: '+31651860670' });
+    await t.app.service.check({ id: sent.verification.id, code: '999999' });
+    await t.app.service.check({ id: sent.verification.id, code: lastCode(provider) });
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) {
+      expect(line).not.toContain(lastCode(provider));
+      expect(line).not.toContain('651860670');
+    }
+  });
+});
+
+describe('concurrency over HTTP', () => {
+  it('50 parallel checks with the right code approve exactly once', async () => {
+    const { t } = await setup();
+    const sent = await t.request('POST', '/v1/verifications', { to: '+31651860670' });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: sent.body.debug_code }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200 && r.body.valid === true)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(49);
+  });
+
+  it('50 parallel wrong checks never pass the limit, and the right code is refused afterwards', async () => {
+    const { t } = await setup();
+    const sent = await t.request('POST', '/v1/verifications', { to: '+31651860670' });
+    const wrong = sent.body.debug_code === '000000' ? '111111' : '000000';
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: wrong })),
+    );
+    expect(results.filter((r) => r.status === 200 && r.body.valid === false)).toHaveLength(5);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(45);
+    const after = await t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: sent.body.debug_code });
+    expect(after.status).toBe(429);
+  });
+
+  it('20 parallel sends to one number inside the cooldown make exactly one provider call', async () => {
+    const { t, provider } = await setup();
+    provider.setDefault({ kind: 'delay', ms: 50 });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => t.request('POST', '/send-otp', { phone_number: '31651860670' })),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(19);
+    expect(provider.sent).toHaveLength(1);
+  });
+});
