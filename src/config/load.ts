@@ -8,6 +8,7 @@ import { ConfigError, type Config } from './config.js';
 import { bridgeFromEnv, configFromEnv } from './env.js';
 import { defaultRoutes } from './default-routes.js';
 import type { Route } from '../routing/route.js';
+import { validateTemplates } from '../templates/index.js';
 
 export const KNOWN_PROVIDER_TYPES = [
   'sandbox',
@@ -95,6 +96,12 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
   const routingPolicies = (raw.routingPolicies ?? []).map((p) => ({ ...p, match: p.match ?? {} }));
   checkReferences(providers, routes, routingPolicies, raw.defaultRouteId ?? 3, problems);
 
+  problems.push(
+    ...validateTemplates(raw.templates?.overrides ?? {}, {
+      ...(raw.templates?.appHash !== undefined ? { appHash: raw.templates.appHash } : {}),
+      ...(raw.templates?.webOtpDomain !== undefined ? { webOtpDomain: raw.templates.webOtpDomain } : {}),
+    }).map((p) => `templates: ${p}`),
+  );
   const pepper = resolvePepper(raw.pepper, mode, dataDir, problems);
   const policy = { ...DEFAULT_POLICY, ...raw.policy };
 

@@ -41,7 +41,9 @@ export function resolveBreakerOptions(options: Partial<CircuitBreakerOptions> = 
     throw new RangeError(`breaker minimumCalls must be a positive integer, got ${resolved.minimumCalls}`);
   }
   if (!(resolved.failureRateThreshold > 0 && resolved.failureRateThreshold <= 1)) {
-    throw new RangeError(`breaker failureRateThreshold must be in (0, 1], got ${resolved.failureRateThreshold}`);
+    throw new RangeError(
+      `breaker failureRateThreshold must be in (0, 1], got ${resolved.failureRateThreshold}`,
+    );
   }
   if (!(resolved.openSeconds > 0)) {
     throw new RangeError(`breaker openSeconds must be positive, got ${resolved.openSeconds}`);

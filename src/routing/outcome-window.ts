@@ -17,7 +17,11 @@ export class OutcomeWindow {
     if (!Number.isInteger(windowSeconds) || windowSeconds < 1) {
       throw new RangeError(`windowSeconds must be a positive integer, got ${windowSeconds}`);
     }
-    this.buckets = Array.from({ length: windowSeconds }, () => ({ second: -Infinity, calls: 0, failures: 0 }));
+    this.buckets = Array.from({ length: windowSeconds }, () => ({
+      second: -Infinity,
+      calls: 0,
+      failures: 0,
+    }));
   }
 
   record(nowMs: number, failed: boolean): void {

@@ -62,7 +62,9 @@ export function selectChain(input: SelectChainInput): ChainStep[] {
   }
 
   // Only a policy that names several channels opts into cross-channel failover.
-  const channels = new Set<Channel>(policy && isSet(policy.match.channels) ? policy.match.channels : [input.channel]);
+  const channels = new Set<Channel>(
+    policy && isSet(policy.match.channels) ? policy.match.channels : [input.channel],
+  );
   const covered: Candidate[] = [];
   for (const route of candidateRoutes(input.routes, policy)) {
     if (!route.enabled || !channels.has(route.channel) || !reaches(route, isEmail)) continue;
@@ -124,7 +126,8 @@ function order(
   stats: RouteStatsCache,
   country: string | undefined,
 ): Candidate[] {
-  const byCost = (a: Candidate, b: Candidate): number => a.priceMicros - b.priceMicros || a.route.id - b.route.id;
+  const byCost = (a: Candidate, b: Candidate): number =>
+    a.priceMicros - b.priceMicros || a.route.id - b.route.id;
   switch (strategy) {
     case 'ordered':
       return candidates;

@@ -54,7 +54,10 @@ export type CheckOutcome =
   | { kind: 'approved'; verification: Verification }
   /** Wrong code; `failedChecks` was incremented (and status may now be max_attempts_reached). */
   | { kind: 'wrong'; verification: Verification }
-  /** Not pending or past its TTL: nothing was changed. `verification.status` tells why. */
+  /**
+   * Not pending, past its TTL, or out of checks: the code was not compared. A pending row past its
+   * TTL is settled as `expired` (one already at maxChecks as `max_attempts_reached`); `verification.status` tells why.
+   */
   | { kind: 'not_pending'; verification: Verification }
   | { kind: 'not_found' };
 
@@ -98,7 +101,13 @@ export interface VerificationRepo {
 export type AttemptPatch = Partial<
   Pick<
     Attempt,
-    'providerMessageId' | 'providerOrderId' | 'priceMicros' | 'currency' | 'status' | 'errorCode' | 'errorMessage'
+    | 'providerMessageId'
+    | 'providerOrderId'
+    | 'priceMicros'
+    | 'currency'
+    | 'status'
+    | 'errorCode'
+    | 'errorMessage'
   >
 >;
 

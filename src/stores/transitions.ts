@@ -6,7 +6,14 @@ import {
   type DeliveryStatus,
   type Verification,
 } from '../core/index.js';
-import type { AttemptPatch, CheckArgs, CheckOutcome, CounterHit, ResendArgs, ResendOutcome } from './store.js';
+import type {
+  AttemptPatch,
+  CheckArgs,
+  CheckOutcome,
+  CounterHit,
+  ResendArgs,
+  ResendOutcome,
+} from './store.js';
 
 /**
  * The decisions behind the ATOMIC store methods, as pure functions of the current row. Every store
@@ -74,7 +81,10 @@ export function decideResend(
   }
   const allowedAtMs = v.lastSentAtMs + args.cooldownMs;
   if (args.nowMs < allowedAtMs) {
-    return { outcome: { kind: 'cooldown', retryAfterMs: allowedAtMs - args.nowMs, verification: v }, write: false };
+    return {
+      outcome: { kind: 'cooldown', retryAfterMs: allowedAtMs - args.nowMs, verification: v },
+      write: false,
+    };
   }
   if (v.sendCount >= args.maxSends) return { outcome: { kind: 'max_sends', verification: v }, write: false };
   // failedChecks is deliberately kept: a new code must not buy a fresh set of guesses.
@@ -108,7 +118,8 @@ export function decideDelivery(
   nowMs: number,
   error: { code?: string; message?: string } | undefined,
 ): Transition<{ changed: boolean; attempt: Attempt }> {
-  const ignored = isFinalDelivery(a.status) || status === a.status || deliveryRank(status) < deliveryRank(a.status);
+  const ignored =
+    isFinalDelivery(a.status) || status === a.status || deliveryRank(status) < deliveryRank(a.status);
   if (ignored) return { outcome: { changed: false, attempt: a }, write: false };
   const next: Attempt = {
     ...a,
@@ -141,7 +152,8 @@ export function decideCounterHit(
   nowMs: number,
   amount: number,
 ): CounterHit {
-  if (current && nowMs < current.resetAtMs) return { count: current.count + amount, resetAtMs: current.resetAtMs };
+  if (current && nowMs < current.resetAtMs)
+    return { count: current.count + amount, resetAtMs: current.resetAtMs };
   return { count: amount, resetAtMs: nowMs + windowSeconds * 1000 };
 }
 
@@ -149,6 +161,14 @@ export function decideCounterHit(
 export function visibleCounter(current: CounterHit | undefined, nowMs: number): CounterHit {
   if (current && nowMs < current.resetAtMs) return { count: current.count, resetAtMs: current.resetAtMs };
   return { count: 0, resetAtMs: nowMs };
+}
+
+/**
+ * A caller's row limit made safe for every backend: SQLite reads a negative LIMIT as "no limit",
+ * which would turn a bounded purge into a full one.
+ */
+export function rowLimit(limit: number): number {
+  return Math.max(0, Math.trunc(limit));
 }
 
 /** Key of the active index: unit separator so ("a","bc") and ("ab","c") stay distinct. */

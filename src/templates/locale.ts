@@ -11,7 +11,9 @@ export function normalizeLocale(locale: string): string {
  */
 export function localeCandidates(locale: string | undefined): string[] {
   if (locale === undefined) return [];
-  const parts = normalizeLocale(locale).split('-').filter((part) => part.length > 0);
+  const parts = normalizeLocale(locale)
+    .split('-')
+    .filter((part) => part.length > 0);
   const candidates: string[] = [];
   for (let length = parts.length; length > 0; length--) candidates.push(parts.slice(0, length).join('-'));
   return candidates;

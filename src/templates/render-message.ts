@@ -51,7 +51,10 @@ export function renderMessage(input: RenderMessageInput): RenderedMessage {
     builtInText(locale, input.channel, values),
   );
   if (input.channel === 'sms') {
-    text = appendAutofillLines(text, input.code, { appHash: input.appHash, webOtpDomain: input.webOtpDomain });
+    text = appendAutofillLines(text, input.code, {
+      appHash: input.appHash,
+      webOtpDomain: input.webOtpDomain,
+    });
   }
   const subject =
     input.channel === 'email'

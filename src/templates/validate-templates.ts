@@ -10,7 +10,10 @@ const LOCALE_PATTERN = /^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$/i;
  * well. Run once at start-up so a template that would send a message without its code never goes
  * live.
  */
-export function validateTemplates(templates: TemplateOverrides = {}, settings: AutofillOptions = {}): string[] {
+export function validateTemplates(
+  templates: TemplateOverrides = {},
+  settings: AutofillOptions = {},
+): string[] {
   const problems: string[] = [];
   for (const [key, template] of Object.entries(templates)) {
     if (template === undefined) continue;

@@ -158,3 +158,15 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }))[0]).toContain(file);
   });
 });
+
+describe('loadConfig templates', () => {
+  it('refuses a template without {code} and a malformed app hash', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: { OTPGATE_DATA_DIR: tempDir() },
+        overrides: { templates: { overrides: { sms: 'Hello from {brand}' }, appHash: 'short+hash1' } },
+      }),
+    );
+    expect(problems.join('\n')).toContain('does not contain {code}');
+  });
+});

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  RouteStatsCache,
-  computeRouteStats,
-  routeStatsKey,
-} from '../../src/routing/route-stats.js';
+import { RouteStatsCache, computeRouteStats, routeStatsKey } from '../../src/routing/route-stats.js';
 import { makeAttempt } from './fixtures.js';
 
 const NOW = 1_800_000_000_000;
@@ -37,7 +33,12 @@ describe('computeRouteStats', () => {
   });
 
   it('groups attempts without a country under ZZ', () => {
-    const noCountry = makeAttempt({ routeId: 3, country: undefined, createdAtMs: NOW - 10, status: 'failed' });
+    const noCountry = makeAttempt({
+      routeId: 3,
+      country: undefined,
+      createdAtMs: NOW - 10,
+      status: 'failed',
+    });
     const stats = computeRouteStats([noCountry], NOW, HOUR);
     expect(routeStatsKey(3, undefined)).toBe('3:ZZ');
     expect(stats.get('3:ZZ')?.sent).toBe(1);
@@ -67,7 +68,11 @@ describe('computeRouteStats', () => {
   });
 
   it('takes the median time to deliver', () => {
-    const odd = computeRouteStats([delivered(1, 10, 300), delivered(1, 10, 100), delivered(1, 10, 200)], NOW, HOUR);
+    const odd = computeRouteStats(
+      [delivered(1, 10, 300), delivered(1, 10, 100), delivered(1, 10, 200)],
+      NOW,
+      HOUR,
+    );
     expect(odd.get('1:NL')?.medianTimeToDeliverMs).toBe(200);
     const even = computeRouteStats(
       [delivered(1, 10, 100), delivered(1, 10, 400), delivered(1, 10, 201), delivered(1, 10, 50)],

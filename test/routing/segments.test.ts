@@ -42,7 +42,8 @@ describe('countSegments — GSM-7', () => {
   });
 
   it('treats characters outside the GSM alphabet as UCS-2', () => {
-    for (const ch of ['ç', 'á', '`', 'ê', '\u00a0', '😀', 'й', '\u001b']) expect(isGsm7(`code ${ch}`)).toBe(false);
+    for (const ch of ['ç', 'á', '`', 'ê', '\u00a0', '😀', 'й', '\u001b'])
+      expect(isGsm7(`code ${ch}`)).toBe(false);
   });
 
   it('septets equal length plus one per extension character', () => {

@@ -1,4 +1,6 @@
 /**
+ * Callers pass limits already normalised by `rowLimit`.
+ *
  * Ids ordered by a numeric key (a time in ms), so range questions ("expired before T", "due at T",
  * "created since T") cost the size of the answer plus a binary search, not a pass over every row.
  * Equal keys keep insertion order. Inserts and removals shift a flat array (a native memmove),
@@ -33,7 +35,7 @@ export class SortedIndex {
   /** Ids with key < `endKey` (or <= when `inclusive`), smallest key first, at most `limit`. */
   ascendingBelow(endKey: number, limit: number, inclusive = false): string[] {
     const end = inclusive ? this.upperBound(endKey) : this.lowerBound(endKey);
-    return this.ids.slice(0, Math.min(end, Math.max(0, limit)));
+    return this.ids.slice(0, Math.min(end, limit));
   }
 
   /** Ids with key >= `startKey`, largest key (then latest added) first, at most `limit`. */

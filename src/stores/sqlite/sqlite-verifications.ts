@@ -1,0 +1,221 @@
+import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Verification } from '../../core/index.js';
+import type {
+  AdvanceArgs,
+  CheckArgs,
+  CheckOutcome,
+  InsertOutcome,
+  ResendArgs,
+  ResendOutcome,
+  VerificationRepo,
+} from '../store.js';
+import { decideCheck, decideFinish, decideResend, isActive, rowLimit, settleStale } from '../transitions.js';
+import { fromVerification, toVerification, type VerificationRow } from './rows.js';
+
+const COLUMNS = [
+  'id',
+  'destination',
+  'channel',
+  'purpose',
+  'status',
+  'code_hash',
+  'code_cipher',
+  'locale',
+  'route_id',
+  'chain',
+  'chain_index',
+  'failover_at_ms',
+  'created_at_ms',
+  'updated_at_ms',
+  'expires_at_ms',
+  'last_sent_at_ms',
+  'send_count',
+  'failed_checks',
+  'country',
+] as const;
+
+/** Everything a transition may change; identity columns (destination, purpose, …) never move. */
+const MUTABLE = [
+  'status',
+  'code_hash',
+  'code_cipher',
+  'chain',
+  'chain_index',
+  'failover_at_ms',
+  'updated_at_ms',
+  'expires_at_ms',
+  'last_sent_at_ms',
+  'send_count',
+  'failed_checks',
+] as const;
+
+/** Statement texts, exported so tests can check their query plans (see SqliteStore.queryPlan). */
+export const VERIFICATION_SQL = {
+  insert: `INSERT INTO verifications (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+  get: `SELECT * FROM verifications WHERE id = @id`,
+  findPending: `SELECT * FROM verifications
+    WHERE destination = @destination AND purpose = @purpose AND status = 'pending'`,
+  findLatest: `SELECT * FROM verifications WHERE destination = @destination AND purpose = @purpose
+    ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`,
+  update: `UPDATE verifications SET ${MUTABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
+  advanceChain: `UPDATE verifications SET chain_index = @to_index, failover_at_ms = @failover_at_ms,
+    updated_at_ms = @now_ms WHERE id = @id AND status = 'pending' AND chain_index = @from_index`,
+  clearFailover: `UPDATE verifications SET failover_at_ms = NULL, updated_at_ms = @now_ms
+    WHERE id = @id AND chain_index = @at_index AND failover_at_ms IS NOT NULL`,
+  // INDEXED BY pins the partial index: the planner may otherwise range-scan the expiry index,
+  // which also holds every approved/canceled row that has not expired yet.
+  countActive: `SELECT count(*) AS n FROM verifications INDEXED BY verifications_active
+    WHERE status = 'pending' AND expires_at_ms > @now_ms`,
+  listDueFailovers: `SELECT * FROM verifications
+    WHERE failover_at_ms IS NOT NULL AND status = 'pending' AND failover_at_ms <= @now_ms
+    ORDER BY failover_at_ms LIMIT @limit`,
+  purgeExpired: `DELETE FROM verifications WHERE id IN (
+    SELECT id FROM verifications WHERE expires_at_ms < @before_ms ORDER BY expires_at_ms LIMIT @limit)`,
+} as const;
+
+type FinishResult = { changed: boolean; verification: Verification } | undefined;
+
+export class SqliteVerificationRepo implements VerificationRepo {
+  private readonly insert: Statement<[VerificationRow]>;
+  private readonly select: Statement<[{ id: string }], VerificationRow>;
+  private readonly findPending: Statement<[{ destination: string; purpose: string }], VerificationRow>;
+  private readonly selectLatest: Statement<[{ destination: string; purpose: string }], VerificationRow>;
+  private readonly update: Statement<[VerificationRow]>;
+  private readonly advance: Statement<
+    [{ id: string; from_index: number; to_index: number; failover_at_ms: number | null; now_ms: number }]
+  >;
+  private readonly clear: Statement<[{ id: string; at_index: number; now_ms: number }]>;
+  private readonly countPending: Statement<[{ now_ms: number }], { n: number }>;
+  private readonly dueFailovers: Statement<[{ now_ms: number; limit: number }], VerificationRow>;
+  private readonly purge: Statement<[{ before_ms: number; limit: number }]>;
+
+  // Each decision and its write run under BEGIN IMMEDIATE: the write lock is taken before the
+  // read, so another process cannot decide on the same row in between.
+  private readonly insertTx: Transaction<(v: Verification, nowMs: number) => InsertOutcome>;
+  private readonly resendTx: Transaction<(args: ResendArgs) => ResendOutcome>;
+  private readonly checkTx: Transaction<(args: CheckArgs) => CheckOutcome>;
+  private readonly finishTx: Transaction<
+    (id: string, to: 'canceled' | 'failed', nowMs: number) => FinishResult
+  >;
+
+  constructor(db: Database) {
+    this.insert = db.prepare<VerificationRow>(VERIFICATION_SQL.insert);
+    this.select = db.prepare<{ id: string }, VerificationRow>(VERIFICATION_SQL.get);
+    this.findPending = db.prepare<{ destination: string; purpose: string }, VerificationRow>(
+      VERIFICATION_SQL.findPending,
+    );
+    this.selectLatest = db.prepare<{ destination: string; purpose: string }, VerificationRow>(
+      VERIFICATION_SQL.findLatest,
+    );
+    this.update = db.prepare<VerificationRow>(VERIFICATION_SQL.update);
+    this.advance = db.prepare<{
+      id: string;
+      from_index: number;
+      to_index: number;
+      failover_at_ms: number | null;
+      now_ms: number;
+    }>(VERIFICATION_SQL.advanceChain);
+    this.clear = db.prepare<{ id: string; at_index: number; now_ms: number }>(VERIFICATION_SQL.clearFailover);
+    this.countPending = db.prepare<{ now_ms: number }, { n: number }>(VERIFICATION_SQL.countActive);
+    this.dueFailovers = db.prepare<{ now_ms: number; limit: number }, VerificationRow>(
+      VERIFICATION_SQL.listDueFailovers,
+    );
+    this.purge = db.prepare<{ before_ms: number; limit: number }>(VERIFICATION_SQL.purgeExpired);
+
+    this.insertTx = db.transaction((v: Verification, nowMs: number): InsertOutcome => {
+      const row = this.findPending.get({ destination: v.destination, purpose: v.purpose });
+      const existing = row && toVerification(row);
+      if (existing && isActive(existing, nowMs)) return { inserted: false, active: existing };
+      const settled = existing && settleStale(existing, nowMs);
+      if (settled) this.update.run(fromVerification(settled));
+      this.insert.run(fromVerification(v));
+      return { inserted: true };
+    });
+    this.resendTx = db.transaction((args: ResendArgs): ResendOutcome => {
+      const current = this.read(args.id);
+      if (!current) return { kind: 'not_found' };
+      const { outcome, write } = decideResend(current, args);
+      if (write) this.update.run(fromVerification(outcome.verification));
+      return outcome;
+    });
+    this.checkTx = db.transaction((args: CheckArgs): CheckOutcome => {
+      const current = this.read(args.id);
+      if (!current) return { kind: 'not_found' };
+      const { outcome, write } = decideCheck(current, args);
+      if (write) this.update.run(fromVerification(outcome.verification));
+      return outcome;
+    });
+    this.finishTx = db.transaction((id: string, to: 'canceled' | 'failed', nowMs: number): FinishResult => {
+      const current = this.read(id);
+      if (!current) return undefined;
+      const { outcome, write } = decideFinish(current, to, nowMs);
+      if (write) this.update.run(fromVerification(outcome.verification));
+      return outcome;
+    });
+  }
+
+  async insertIfNoActive(v: Verification, nowMs: number): Promise<InsertOutcome> {
+    return this.insertTx.immediate(v, nowMs);
+  }
+
+  async get(id: string): Promise<Verification | undefined> {
+    return this.read(id);
+  }
+
+  async findActive(destination: string, purpose: string, nowMs: number): Promise<Verification | undefined> {
+    const row = this.findPending.get({ destination, purpose });
+    const v = row && toVerification(row);
+    return v && isActive(v, nowMs) ? v : undefined;
+  }
+
+  async findLatest(destination: string, purpose: string): Promise<Verification | undefined> {
+    const row = this.selectLatest.get({ destination, purpose });
+    return row && toVerification(row);
+  }
+
+  async reserveResend(args: ResendArgs): Promise<ResendOutcome> {
+    return this.resendTx.immediate(args);
+  }
+
+  async recordCheck(args: CheckArgs): Promise<CheckOutcome> {
+    return this.checkTx.immediate(args);
+  }
+
+  async finish(id: string, to: 'canceled' | 'failed', nowMs: number): Promise<FinishResult> {
+    return this.finishTx.immediate(id, to, nowMs);
+  }
+
+  async advanceChain(args: AdvanceArgs): Promise<boolean> {
+    // A single conditional UPDATE is its own compare-and-set.
+    const result = this.advance.run({
+      id: args.id,
+      from_index: args.fromIndex,
+      to_index: args.toIndex,
+      failover_at_ms: args.failoverAtMs ?? null,
+      now_ms: args.nowMs,
+    });
+    return result.changes === 1;
+  }
+
+  async clearFailover(id: string, atIndex: number, nowMs: number): Promise<void> {
+    this.clear.run({ id, at_index: atIndex, now_ms: nowMs });
+  }
+
+  async countActive(nowMs: number): Promise<number> {
+    return this.countPending.get({ now_ms: nowMs })?.n ?? 0;
+  }
+
+  async listDueFailovers(nowMs: number, limit: number): Promise<Verification[]> {
+    return this.dueFailovers.all({ now_ms: nowMs, limit: rowLimit(limit) }).map(toVerification);
+  }
+
+  /** Deletes up to `limit` rows expired before `beforeMs`; their attempts go by ON DELETE CASCADE. */
+  deleteExpired(beforeMs: number, limit: number): number {
+    return this.purge.run({ before_ms: beforeMs, limit }).changes;
+  }
+
+  private read(id: string): Verification | undefined {
+    const row = this.select.get({ id });
+    return row && toVerification(row);
+  }
+}

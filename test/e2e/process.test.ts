@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/** The real `otpgate serve` process, started the way `npm start` does, killed the hard way. */
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; lines: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const lines: string[] = [];
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      const parsed = JSON.parse(line) as { event?: string; url?: string };
+      if (parsed.event === 'server.started' && parsed.url) resolve({ child, url: parsed.url, lines });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+}
+
+function exitOf(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+}
+
+async function post(url: string, path: string, body: unknown): Promise<any> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+describe('otpgate serve as a process', () => {
+  it('keeps every acknowledged verification across a SIGKILL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
+    const first = await serve({ OTPGATE_DATA_DIR: dataDir });
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(first.url, '/v1/verifications', { to: `+3161234${String(i).padStart(4, '0')}` })),
+    );
+    expect(sent.every((s) => s.status === 201)).toBe(true);
+    expect(first.lines.some((l) => l.includes('pepper.generated'))).toBe(true);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await serve({ OTPGATE_DATA_DIR: dataDir });
+    for (const s of sent) {
+      const check = await post(second.url, '/v1/verifications/check', { id: s.body.id, code: s.body.debug_code });
+      expect(check.body).toMatchObject({ status: 'approved', valid: true });
+    }
+    // Codes never reach the logs.
+    for (const s of sent) expect([...first.lines, ...second.lines].join('\n')).not.toContain(`"${s.body.debug_code}"`);
+  });
+
+  it('production refuses to start without a pepper or with debug codes, listing both', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
+    const { code, stderr } = await exitOf({ OTPGATE_DATA_DIR: dataDir, OTPGATE_MODE: 'production', DEBUG_OTP: 'true' });
+    expect(code).toBe(78);
+    expect(stderr).toContain('pepper');
+    expect(stderr).toContain('debug codes');
+  });
+
+  it('production with a pepper starts and never returns debug codes', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
+    const server = await serve({
+      OTPGATE_DATA_DIR: dataDir,
+      OTPGATE_MODE: 'production',
+      OTPGATE_PEPPER: 'p'.repeat(20) + 'q'.repeat(20),
+    });
+    const sent = await post(server.url, '/v1/verifications', { to: '+31651860670' });
+    expect(sent.status).toBe(201);
+    expect(sent.body.debug_code).toBeUndefined();
+    const legacy = await post(server.url, '/send-otp', { phone_number: '31612345678' });
+    expect(legacy.body.debug_code).toBeNull();
+    const outbox = await fetch(`${server.url}/v1/dev/outbox`);
+    expect(outbox.status).toBe(404);
+  });
+});
