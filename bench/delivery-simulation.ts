@@ -12,7 +12,13 @@ import { ManualClock, type DeliveryStatus } from '../src/core/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { createApp } from '../src/app.js';
 import { silentLogger } from '../src/service/logger.js';
-import { failure, type DeliveryReport, type OutboundMessage, type Provider, type SendResult } from '../src/providers/provider.js';
+import {
+  failure,
+  type DeliveryReport,
+  type OutboundMessage,
+  type Provider,
+  type SendResult,
+} from '../src/providers/provider.js';
 
 /** A gateway whose behaviour is drawn from a seeded generator: accepts, then delivers after a delay or never. */
 class SimulatedGateway implements Provider {
@@ -92,20 +98,37 @@ export interface SimulationResult {
   sendsServedBySecondaryWhileDown: number;
 }
 
-export async function runDeliverySimulation(options: { verifications?: number; dropRate?: number; seed?: number } = {}): Promise<SimulationResult> {
+export async function runDeliverySimulation(
+  options: { verifications?: number; dropRate?: number; seed?: number } = {},
+): Promise<SimulationResult> {
   const total = options.verifications ?? 2000;
   const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
   const random = seeded(options.seed ?? 42);
   const primary = new SimulatedGateway('primary', clock, options.dropRate ?? 0.3, random);
   const secondary = new SimulatedGateway('secondary', clock, 0, random);
   const config = loadConfig({
-    env: { OTPGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'otpgate-sim-')), OTPGATE_PEPPER: 'simulation-pepper-0123456789-abcdefghij' },
+    env: {
+      OTPGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'otpgate-sim-')),
+      OTPGATE_PEPPER: 'simulation-pepper-0123456789-abcdefghij',
+    },
     overrides: {
       store: 'memory',
       providers: { primary: { type: 'sandbox' }, secondary: { type: 'sandbox' } },
       routes: [
-        { id: 1, name: 'primary', provider: 'primary', channel: 'sms', rates: [{ prefix: '', priceMicros: 50_000 }] },
-        { id: 2, name: 'secondary', provider: 'secondary', channel: 'sms', rates: [{ prefix: '', priceMicros: 80_000 }] },
+        {
+          id: 1,
+          name: 'primary',
+          provider: 'primary',
+          channel: 'sms',
+          rates: [{ prefix: '', priceMicros: 50_000 }],
+        },
+        {
+          id: 2,
+          name: 'secondary',
+          provider: 'secondary',
+          channel: 'sms',
+          rates: [{ prefix: '', priceMicros: 80_000 }],
+        },
       ],
       routingPolicies: [{ name: 'failover', strategy: 'ordered', routes: [1, 2], timeoutSeconds: 20 }],
       defaultRouteId: 1,
@@ -156,7 +179,8 @@ export async function runDeliverySimulation(options: { verifications?: number; d
     for (let i = 0; i < 50; i++) {
       const outcome = await app.service.start({ to: `+316${String(30_000_000 + i).padStart(8, '0')}` });
       if (outcome.attempts.some((a) => a.routeId === 2 && a.providerMessageId)) servedBySecondary += 1;
-      if (openedAfter < 0 && app.routing.breakers.get(1).state() === 'open') openedAfter = primary.sent.length - callsBefore;
+      if (openedAfter < 0 && app.routing.breakers.get(1).state() === 'open')
+        openedAfter = primary.sent.length - callsBefore;
       clock.advanceMs(100);
     }
     return {

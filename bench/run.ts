@@ -17,10 +17,14 @@ interface Started {
 }
 
 function startServer(kind: string, env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, kind], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, kind],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
@@ -52,9 +56,13 @@ async function load(name: string, options: autocannon.Options): Promise<Row> {
   };
 }
 
-async function postJson(url: string, body: unknown): Promise<any> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return response.json();
+async function postJson(url: string, body: unknown): Promise<{ id: string; debug_code: string }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as { id: string; debug_code: string };
 }
 
 /** Distinct valid Dutch mobile numbers: +316 followed by 8 digits. */
@@ -62,7 +70,9 @@ const numberFor = (i: number, base: number) => `+316${String(base + i).padStart(
 
 async function main(): Promise<void> {
   const json = { 'content-type': 'application/json' };
-  console.log(`otpgate benchmark: ${connections} connections, ${seconds} s per scenario, loopback, autocannon\n`);
+  console.log(
+    `otpgate benchmark: ${connections} connections, ${seconds} s per scenario, loopback, autocannon\n`,
+  );
 
   const baselineServer = await startServer('baseline');
   const otpgate = await startServer('otpgate');
@@ -70,7 +80,13 @@ async function main(): Promise<void> {
   const viaBridge = await startServer('bridgexapi', { BENCH_BX_KEY: 'bench-key', BENCH_BX_URL: fake.url });
   try {
     // Warm-up so JIT and SQLite caches are hot for both.
-    await load('warm-up', { url: baselineServer.url, method: 'POST', headers: json, body: '{"a":1}', duration: 2 });
+    await load('warm-up', {
+      url: baselineServer.url,
+      method: 'POST',
+      headers: json,
+      body: '{"a":1}',
+      duration: 2,
+    });
 
     const baseline = await load('baseline: bare Fastify POST', {
       url: baselineServer.url,
@@ -81,7 +97,8 @@ async function main(): Promise<void> {
 
     // Check with a wrong code: one verification, code never matches (attempt limit raised by many verifications).
     const targets: string[] = [];
-    for (let i = 0; i < 200; i++) targets.push((await postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i, 10_000_000) })).id);
+    for (let i = 0; i < 200; i++)
+      targets.push((await postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i, 10_000_000) })).id);
     let w = 0;
     const wrong = await load('check, wrong code', {
       url: otpgate.url,
@@ -90,7 +107,10 @@ async function main(): Promise<void> {
           method: 'POST',
           path: '/v1/verifications/check',
           headers: json,
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ id: targets[w++ % targets.length], code: '0000000000' }) }),
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ id: targets[w++ % targets.length], code: '0000000000' }),
+          }),
         },
       ],
     });
@@ -100,7 +120,9 @@ async function main(): Promise<void> {
     const needed = Math.min(60_000, Math.max(5_000, seconds * 4_000));
     for (let i = 0; i < needed; i += 100) {
       const batch = await Promise.all(
-        Array.from({ length: 100 }, (_, k) => postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i + k, 20_000_000) })),
+        Array.from({ length: 100 }, (_, k) =>
+          postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i + k, 20_000_000) }),
+        ),
       );
       for (const v of batch) fresh.push({ id: v.id, code: v.debug_code });
     }
@@ -139,7 +161,10 @@ async function main(): Promise<void> {
           method: 'POST',
           path: '/send-otp',
           headers: json,
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ phone_number: numberFor(b++, 60_000_000).slice(1) }) }),
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ phone_number: numberFor(b++, 60_000_000).slice(1) }),
+          }),
         },
       ],
     });
@@ -151,14 +176,18 @@ async function main(): Promise<void> {
       'send via BridgeXAPI adapter → fake': 0.2,
     };
     const rows = [baseline, wrong, right, send, bridge];
-    console.log('scenario                               req/s     p50 ms  p99 ms  ratio  target  non-2xx  errors');
+    console.log(
+      'scenario                               req/s     p50 ms  p99 ms  ratio  target  non-2xx  errors',
+    );
     for (const row of rows) {
       const ratio = row.rps / baseline.rps;
       const target = targetsByName[row.name];
       console.log(
         `${row.name.padEnd(37)} ${row.rps.toFixed(0).padStart(7)}  ${String(row.p50).padStart(6)}  ${String(row.p99).padStart(6)}  ${ratio
           .toFixed(2)
-          .padStart(5)}  ${target === undefined ? '     -' : `≥${target.toFixed(2)}`}${target !== undefined && ratio < target ? ' MISS' : ''}  ${String(row.non2xx).padStart(7)}  ${String(row.errors).padStart(6)}`,
+          .padStart(
+            5,
+          )}  ${target === undefined ? '     -' : `≥${target.toFixed(2)}`}${target !== undefined && ratio < target ? ' MISS' : ''}  ${String(row.non2xx).padStart(7)}  ${String(row.errors).padStart(6)}`,
       );
     }
     console.log(`\nfake BridgeXAPI gateway received ${fake.requests.length} requests`);

@@ -80,7 +80,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   for (const provider of providers.values()) {
     provider.setDeliveryReportHandler?.((report) => {
       dispatcher.onReceipt(provider.name, report).catch((error: unknown) => {
-        logger.error({ event: 'receipt.failed', provider: provider.name, error: String(error) }, 'receipt failed');
+        logger.error(
+          { event: 'receipt.failed', provider: provider.name, error: String(error) },
+          'receipt failed',
+        );
       });
     });
   }
@@ -141,6 +144,9 @@ function createLogger(config: Config): Logger {
     level: config.logLevel,
     base: { service: 'otpgate' },
     // Defence in depth: these keys must never be logged, even if a caller passes them by mistake.
-    redact: { paths: ['code', 'debug_code', 'pepper', 'apiKey', 'api_key', 'authorization', 'password', 'authToken'], censor: '[redacted]' },
+    redact: {
+      paths: ['code', 'debug_code', 'pepper', 'apiKey', 'api_key', 'authorization', 'password', 'authToken'],
+      censor: '[redacted]',
+    },
   });
 }

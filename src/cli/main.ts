@@ -6,13 +6,17 @@ import { callApi } from './client.js';
 const program = new Command();
 program.name('otpgate').description('Self-hosted OTP verification gateway').version(OTPGATE_VERSION);
 
-const defaultUrl = process.env.OTPGATE_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '8080'}`;
+const defaultUrl =
+  process.env.OTPGATE_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '8080'}`;
 const withClientOptions = (command: Command) =>
   command
     .option('--url <url>', 'base URL of a running otpgate', defaultUrl)
     .option('--token <token>', 'API token (or OTPGATE_API_TOKEN)', process.env.OTPGATE_API_TOKEN);
 
-program.command('serve').description('run the HTTP service (config from the environment and OTPGATE_CONFIG)').action(serve);
+program
+  .command('serve')
+  .description('run the HTTP service (config from the environment and OTPGATE_CONFIG)')
+  .action(serve);
 
 withClientOptions(
   program
@@ -22,14 +26,19 @@ withClientOptions(
     .option('--channel <channel>', 'sms | voice | whatsapp | email')
     .option('--purpose <purpose>', 'what the code is for', 'login')
     .option('--route <id>', 'pin a route id', parseInteger),
-).action(async (to: string, opts: { url: string; token?: string; channel?: string; purpose: string; route?: number }) => {
-  process.exitCode = await callApi({ url: opts.url, token: opts.token }, '/v1/verifications', {
-    to,
-    purpose: opts.purpose,
-    ...(opts.channel ? { channel: opts.channel } : {}),
-    ...(opts.route !== undefined ? { route_id: opts.route } : {}),
-  });
-});
+).action(
+  async (
+    to: string,
+    opts: { url: string; token?: string; channel?: string; purpose: string; route?: number },
+  ) => {
+    process.exitCode = await callApi({ url: opts.url, token: opts.token }, '/v1/verifications', {
+      to,
+      purpose: opts.purpose,
+      ...(opts.channel ? { channel: opts.channel } : {}),
+      ...(opts.route !== undefined ? { route_id: opts.route } : {}),
+    });
+  },
+);
 
 withClientOptions(
   program
@@ -38,7 +47,10 @@ withClientOptions(
     .argument('<id>', 'verification id (ver_…)')
     .argument('<code>', 'the code the user received'),
 ).action(async (id: string, code: string, opts: { url: string; token?: string }) => {
-  process.exitCode = await callApi({ url: opts.url, token: opts.token }, '/v1/verifications/check', { id, code });
+  process.exitCode = await callApi({ url: opts.url, token: opts.token }, '/v1/verifications/check', {
+    id,
+    code,
+  });
 });
 
 function parseInteger(value: string): number {

@@ -30,7 +30,11 @@ export interface Config {
   routes: Route[];
   routingPolicies: RoutingPolicy[];
   breaker: { windowSeconds: number; minimumCalls: number; failureRateThreshold: number; openSeconds: number };
-  templates: { overrides: Record<string, string>; appHash: string | undefined; webOtpDomain: string | undefined };
+  templates: {
+    overrides: Record<string, string>;
+    appHash: string | undefined;
+    webOtpDomain: string | undefined;
+  };
   sandbox: { testNumbers: Record<string, string>; deliveryStatus: DeliveryStatus };
   maxBodyBytes: number;
   purgeIntervalSeconds: number;

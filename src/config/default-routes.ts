@@ -46,7 +46,9 @@ export function defaultRoutes(bridge: { callerId?: string } | undefined): {
       sender: channel === 'email' ? 'otpgate@localhost' : 'OTPGATE',
       trafficClass: 'otp',
       currency: 'EUR',
-      rates: [{ prefix: '', priceMicros: channel === 'voice' ? 120_000 : channel === 'whatsapp' ? 30_000 : 0 }],
+      rates: [
+        { prefix: '', priceMicros: channel === 'voice' ? 120_000 : channel === 'whatsapp' ? 30_000 : 0 },
+      ],
       enabled: true,
       timeoutSeconds: 60,
     });

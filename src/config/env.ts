@@ -68,7 +68,9 @@ export function configFromEnv(env: Env, problems: string[]): ConfigFile {
 }
 
 /** The BridgeXAPI settings of the reference server, used to build default routes 1-8 on BridgeXAPI. */
-export function bridgeFromEnv(env: Env): { apiKey: string; baseUrl?: string; callerId?: string; timeoutMs?: number } | undefined {
+export function bridgeFromEnv(
+  env: Env,
+): { apiKey: string; baseUrl?: string; callerId?: string; timeoutMs?: number } | undefined {
   const apiKey = env.BRIDGEXAPI_API_KEY?.trim();
   if (!apiKey) return undefined;
   const timeoutSeconds = Number(env.BRIDGEXAPI_TIMEOUT);

@@ -68,7 +68,9 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
   const debugCodes = raw.debugCodes ?? mode === 'development';
 
   if (mode === 'production' && debugCodes) {
-    problems.push('debug codes are on (OTPGATE_DEBUG_CODES / DEBUG_OTP) but production mode never returns codes');
+    problems.push(
+      'debug codes are on (OTPGATE_DEBUG_CODES / DEBUG_OTP) but production mode never returns codes',
+    );
   }
 
   const bridge = bridgeFromEnv(env);
@@ -76,7 +78,8 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
   const providers: Record<string, ProviderConfig> = raw.providers ?? defaults.providers;
   if (bridge && !raw.providers) {
     for (const [name, p] of Object.entries(providers)) {
-      if (p.type === 'bridgexapi') providers[name] = { ...p, ...bridge, callerId: bridge.callerId ?? 'BRIDGEXAPI' };
+      if (p.type === 'bridgexapi')
+        providers[name] = { ...p, ...bridge, callerId: bridge.callerId ?? 'BRIDGEXAPI' };
     }
   }
   const routes: Route[] = raw.routes
@@ -111,7 +114,10 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
     port,
     dataDir,
     store: raw.store ?? 'sqlite',
-    publicUrl: (raw.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    publicUrl: (raw.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(
+      /\/+$/,
+      '',
+    ),
     pepper: pepper.value,
     pepperSource: pepper.source,
     debugCodes,
@@ -164,7 +170,8 @@ function checkReferences(
   for (const route of routes) {
     if (ids.has(route.id)) problems.push(`routes: id ${route.id} is used twice`);
     ids.add(route.id);
-    if (!providers[route.provider]) problems.push(`routes[${route.id}].provider "${route.provider}" is not configured`);
+    if (!providers[route.provider])
+      problems.push(`routes[${route.id}].provider "${route.provider}" is not configured`);
   }
   for (const policy of policies) {
     for (const id of policy.routes ?? []) {
@@ -182,12 +189,16 @@ function resolvePepper(
 ): { value: string; source: Config['pepperSource'] } {
   if (configured !== undefined) {
     if (configured.length < 32 || WEAK_PEPPERS.has(configured.toLowerCase())) {
-      problems.push('the pepper (OTPGATE_PEPPER / OTP_HMAC_SECRET) must be a random secret of at least 32 characters');
+      problems.push(
+        'the pepper (OTPGATE_PEPPER / OTP_HMAC_SECRET) must be a random secret of at least 32 characters',
+      );
     }
     return { value: configured, source: 'configured' };
   }
   if (mode === 'production') {
-    problems.push('production mode needs a secret pepper: set OTPGATE_PEPPER (at least 32 random characters)');
+    problems.push(
+      'production mode needs a secret pepper: set OTPGATE_PEPPER (at least 32 random characters)',
+    );
     return { value: '', source: 'configured' };
   }
   // Development: generate once and keep it beside the data, so codes survive a restart.

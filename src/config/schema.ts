@@ -3,7 +3,6 @@ import { CHANNELS } from '../core/verification.js';
 import { DELIVERY_STATUSES } from '../core/delivery-status.js';
 import { ROUTING_STRATEGIES, TRAFFIC_CLASSES } from '../routing/route.js';
 
-
 const Channel = Type.Enum(CHANNELS);
 
 export const PolicySchema = Type.Object(
@@ -21,7 +20,10 @@ export const PolicySchema = Type.Object(
 );
 
 /** A provider instance: `type` picks the adapter, the other keys are that adapter's options. */
-export const ProviderSchema = Type.Object({ type: Type.String({ minLength: 1 }) }, { additionalProperties: true });
+export const ProviderSchema = Type.Object(
+  { type: Type.String({ minLength: 1 }) },
+  { additionalProperties: true },
+);
 
 export const RouteSchema = Type.Object(
   {

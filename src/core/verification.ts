@@ -55,7 +55,10 @@ export function isTerminal(status: VerificationStatus): boolean {
 }
 
 /** The status a caller sees: a pending verification past its TTL reads as expired. */
-export function effectiveStatus(v: Pick<Verification, 'status' | 'expiresAtMs'>, nowMs: number): VerificationStatus {
+export function effectiveStatus(
+  v: Pick<Verification, 'status' | 'expiresAtMs'>,
+  nowMs: number,
+): VerificationStatus {
   if (v.status === 'pending' && nowMs >= v.expiresAtMs) return 'expired';
   return v.status;
 }

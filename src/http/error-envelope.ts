@@ -32,7 +32,12 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: O
 interface FastifyLikeError {
   code?: string;
   statusCode?: number;
-  validation?: Array<{ instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown> }>;
+  validation?: Array<{
+    instancePath?: string;
+    message?: string;
+    keyword?: string;
+    params?: Record<string, unknown>;
+  }>;
   validationContext?: string;
 }
 
@@ -51,7 +56,9 @@ export function toOtpError(error: unknown): OtpError {
     const field = extra || (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.') || undefined;
     return new OtpError('VALIDATION_FAILED', {
       message: `${e.validationContext ?? 'body'}${field ? `.${field}` : ''} ${
-        first?.keyword === 'additionalProperties' ? 'is not an allowed field' : (first?.message ?? 'is invalid')
+        first?.keyword === 'additionalProperties'
+          ? 'is not an allowed field'
+          : (first?.message ?? 'is invalid')
       }`,
       details: {
         location: e.validationContext ?? 'body',

@@ -13,14 +13,16 @@ declare module 'fastify' {
  * checks; parse failures become typed INVALID_JSON errors instead of generic 400s.
  */
 export function registerBodyParsers(app: FastifyInstance): void {
-  app.removeContentTypeParser(['application/json']);
+  // Only JSON and form bodies are accepted; anything else (text/plain included) is a 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     /^application\/([\w.+-]+\+)?json/,
     { parseAs: 'string' },
     (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       request.rawBody = text;
-      if (text.trim() === '') return done(new OtpError('INVALID_JSON', { message: 'The request body is empty.' }));
+      if (text.trim() === '')
+        return done(new OtpError('INVALID_JSON', { message: 'The request body is empty.' }));
       try {
         done(null, JSON.parse(text));
       } catch {

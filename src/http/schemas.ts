@@ -5,8 +5,15 @@ import { DELIVERY_STATUSES } from '../core/delivery-status.js';
 /** Request and response schemas of the v1 API: one source for validation, types and OpenAPI. */
 
 const Channel = Type.Enum(CHANNELS, { description: 'Delivery channel' });
-const Purpose = Type.String({ minLength: 1, maxLength: 50, description: 'What the code is for (login, signup, …)' });
-const Code = Type.String({ pattern: '^[0-9]{4,10}$', description: 'The code the user received (digits only)' });
+const Purpose = Type.String({
+  minLength: 1,
+  maxLength: 50,
+  description: 'What the code is for (login, signup, …)',
+});
+const Code = Type.String({
+  pattern: '^[0-9]{4,10}$',
+  description: 'The code the user received (digits only)',
+});
 const Destination = Type.String({
   minLength: 3,
   maxLength: 254,
@@ -28,8 +35,14 @@ export const StartBody = Type.Object(
 export type StartBody = Static<typeof StartBody>;
 
 export const CheckBody = Type.Union([
-  Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), code: Code }, { additionalProperties: false }),
-  Type.Object({ to: Destination, purpose: Type.Optional(Purpose), code: Code }, { additionalProperties: false }),
+  Type.Object(
+    { id: Type.String({ minLength: 1, maxLength: 64 }), code: Code },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { to: Destination, purpose: Type.Optional(Purpose), code: Code },
+    { additionalProperties: false },
+  ),
 ]);
 export type CheckBody = Static<typeof CheckBody>;
 

@@ -37,18 +37,26 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     const path = request.url.split('?')[0] ?? '';
     const otpError = toOtpError(error);
     if (otpError.code === 'INTERNAL') {
-      app.logger.error({ event: 'http.internal_error', request_id: request.id, error: String(error) }, 'internal error');
+      app.logger.error(
+        { event: 'http.internal_error', request_id: request.id, error: String(error) },
+        'internal error',
+      );
     }
     if (COMPAT_PATHS.has(path)) {
       // The reference server answers bad JSON with a pydantic 422 list, and everything else as {"detail": …}.
       if (otpError.code === 'INVALID_JSON') return reply.code(422).send({ detail: [jsonInvalid()] });
-      if (otpError.retryAfterSeconds !== undefined) reply.header('retry-after', String(otpError.retryAfterSeconds));
+      if (otpError.retryAfterSeconds !== undefined)
+        reply.header('retry-after', String(otpError.retryAfterSeconds));
       return reply.code(otpError.status).send({ detail: otpError.message });
     }
     return sendError(reply, request, otpError);
   });
   fastify.setNotFoundHandler((request, reply) =>
-    sendError(reply, request, new OtpError('NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}` })),
+    sendError(
+      reply,
+      request,
+      new OtpError('NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+    ),
   );
 
   await fastify.register(swagger, {

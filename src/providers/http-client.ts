@@ -26,7 +26,10 @@ export interface HttpResponse {
 export type HttpOutcome = { ok: true; response: HttpResponse } | ProviderFailureResult;
 
 /** Sends one request. Transport failures come back as `network` / `timeout` failures, never throws. */
-export async function httpRequest(req: HttpRequest, dispatcher: Dispatcher = sharedAgent): Promise<HttpOutcome> {
+export async function httpRequest(
+  req: HttpRequest,
+  dispatcher: Dispatcher = sharedAgent,
+): Promise<HttpOutcome> {
   try {
     const res = await request(req.url, {
       method: req.method,
@@ -57,7 +60,8 @@ export function parseJson(text: string): unknown {
 
 /** Generic status mapping for answers whose body said nothing more specific. */
 export function failureForStatus(status: number, providerCode?: string): ProviderFailureResult {
-  if (status === 401 || status === 403) return failure('auth', `provider refused credentials (${status})`, providerCode);
+  if (status === 401 || status === 403)
+    return failure('auth', `provider refused credentials (${status})`, providerCode);
   if (status === 402) return failure('insufficient_balance', 'provider balance too low', providerCode);
   if (status === 429) return failure('throttled', 'provider throttled the request', providerCode);
   if (status >= 500) return failure('server', `provider error (${status})`, providerCode);

@@ -13,7 +13,10 @@ export interface Provider {
   readonly channels: readonly Channel[];
   send(message: OutboundMessage, options: CallOptions): Promise<SendResult>;
   /** Price of a message as the provider quotes it, with the balance where it reports one. */
-  estimate?(request: EstimateRequest, options: CallOptions): Promise<ProviderEstimate | ProviderFailureResult>;
+  estimate?(
+    request: EstimateRequest,
+    options: CallOptions,
+  ): Promise<ProviderEstimate | ProviderFailureResult>;
   balance?(options: CallOptions): Promise<ProviderBalance | ProviderFailureResult>;
   /** Polls the delivery state of one message; undefined when the provider does not know it (yet). */
   fetchDeliveryStatus?(providerMessageId: string, options: CallOptions): Promise<DeliveryReport | undefined>;

@@ -132,7 +132,12 @@ export function createProviders(config: Config, context: ProviderContext): Map<s
   return providers;
 }
 
-function createProvider(name: string, options: ProviderConfig, config: Config, context: ProviderContext): Provider {
+function createProvider(
+  name: string,
+  options: ProviderConfig,
+  config: Config,
+  context: ProviderContext,
+): Provider {
   // The options were checked against OPTION_SCHEMAS above, so these casts only restate that.
   const { type: _type, ...rest } = options;
   switch (options.type) {
@@ -147,7 +152,11 @@ function createProvider(name: string, options: ProviderConfig, config: Config, c
     case 'twilio':
       return createTwilioProvider({ name, ...(rest as Omit<TwilioOptions, 'name'>) });
     case 'vonage':
-      return createVonageProvider({ name, nowMs: () => context.clock.nowMs(), ...(rest as Omit<VonageOptions, 'name'>) });
+      return createVonageProvider({
+        name,
+        nowMs: () => context.clock.nowMs(),
+        ...(rest as Omit<VonageOptions, 'name'>),
+      });
     case 'smpp':
       return createSmppProvider({ name, ...(rest as Omit<SmppOptions, 'name'>) });
     case 'email':

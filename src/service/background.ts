@@ -103,7 +103,10 @@ export class BackgroundJobs {
       this.running.add(name);
       job()
         .catch((error: unknown) =>
-          this.o.logger.error({ event: 'background.failed', job: name, error: String(error) }, 'background job failed'),
+          this.o.logger.error(
+            { event: 'background.failed', job: name, error: String(error) },
+            'background job failed',
+          ),
         )
         .finally(() => this.running.delete(name));
     }, intervalMs);

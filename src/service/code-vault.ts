@@ -10,15 +10,24 @@ export class CodeVault {
     this.cipher = new CodeCipher(pepper);
   }
 
-  seal(v: Pick<Verification, 'id' | 'destination' | 'purpose'>, code: string): { codeHash: Buffer; codeCipher: Buffer } {
+  seal(
+    v: Pick<Verification, 'id' | 'destination' | 'purpose'>,
+    code: string,
+  ): { codeHash: Buffer; codeCipher: Buffer } {
     return {
-      codeHash: this.hasher.hash({ verificationId: v.id, destination: v.destination, purpose: v.purpose }, code),
+      codeHash: this.hasher.hash(
+        { verificationId: v.id, destination: v.destination, purpose: v.purpose },
+        code,
+      ),
       codeCipher: this.cipher.encrypt(code, v.id),
     };
   }
 
   hashCandidate(v: Pick<Verification, 'id' | 'destination' | 'purpose'>, candidate: string): Buffer {
-    return this.hasher.hash({ verificationId: v.id, destination: v.destination, purpose: v.purpose }, candidate);
+    return this.hasher.hash(
+      { verificationId: v.id, destination: v.destination, purpose: v.purpose },
+      candidate,
+    );
   }
 
   reveal(v: Pick<Verification, 'id' | 'codeCipher'>): string {

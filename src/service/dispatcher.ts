@@ -130,7 +130,13 @@ export class Dispatcher {
           nowMs: this.o.clock.nowMs(),
         });
         this.o.logger.info(
-          { event: 'message.accepted', verification: v.id, message: attempt.id, route: route.id, step: index },
+          {
+            event: 'message.accepted',
+            verification: v.id,
+            message: attempt.id,
+            route: route.id,
+            step: index,
+          },
           'message accepted by provider',
         );
         return { attempts, acceptedIndex: index };
@@ -246,7 +252,10 @@ export class Dispatcher {
       nowMs,
     });
     if (!claimed) return;
-    this.o.logger.info({ event: 'verification.failover', verification: v.id, reason, step: next }, 'failing over');
+    this.o.logger.info(
+      { event: 'verification.failover', verification: v.id, reason, step: next },
+      'failing over',
+    );
     const code = this.o.vault.reveal(v);
     try {
       await this.dispatch({ ...v, chainIndex: next }, code, next);
@@ -265,7 +274,10 @@ export class Dispatcher {
     const details = { attempts: tried, last_failure: last.kind };
     switch (last.kind) {
       case 'invalid_number':
-        return new OtpError('INVALID_PHONE_NUMBER', { message: 'The provider rejected the destination number.', details });
+        return new OtpError('INVALID_PHONE_NUMBER', {
+          message: 'The provider rejected the destination number.',
+          details,
+        });
       case 'blocked':
       case 'rejected':
         return new OtpError('SEND_REJECTED', { details });

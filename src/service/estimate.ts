@@ -38,7 +38,8 @@ export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
   for (const [index, step] of chain.entries()) {
     const route = deps.routing.route(step.routeId)!;
     const text =
-      input.message ?? deps.renderer.render({ channel: route.channel, locale: input.locale, code: sampleCode }).text;
+      input.message ??
+      deps.renderer.render({ channel: route.channel, locale: input.locale, code: sampleCode }).text;
     const price = messagePrice(route, input.destination, text);
     const { segments, unitPriceMicros } = price;
     const provider = deps.routing.provider(route.provider);

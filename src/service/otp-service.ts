@@ -18,7 +18,14 @@ import type { Store } from '../stores/store.js';
 import type { CodeVault } from './code-vault.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './logger.js';
-import type { CheckInput, CheckOutcome, ResendInput, SendOutcome, StartInput, VerificationView } from './types.js';
+import type {
+  CheckInput,
+  CheckOutcome,
+  ResendInput,
+  SendOutcome,
+  StartInput,
+  VerificationView,
+} from './types.js';
 import { normalizePurpose } from './purpose.js';
 
 export interface OtpServiceOptions {
@@ -79,7 +86,13 @@ export class OtpService {
     const inserted = await this.o.store.verifications.insertIfNoActive(fresh, nowMs);
     if (inserted.inserted) {
       this.o.logger.info(
-        { event: 'verification.started', verification: id, to: maskDestination(destination), channel, purpose },
+        {
+          event: 'verification.started',
+          verification: id,
+          to: maskDestination(destination),
+          channel,
+          purpose,
+        },
         'verification started',
       );
       return this.send(fresh, code);
@@ -185,7 +198,11 @@ export class OtpService {
     return v.lastSentAtMs + this.o.policy.resendCooldownSeconds * 1000;
   }
 
-  private async resendExisting(active: Verification, code: string, chain: Verification['chain']): Promise<SendOutcome> {
+  private async resendExisting(
+    active: Verification,
+    code: string,
+    chain: Verification['chain'],
+  ): Promise<SendOutcome> {
     const nowMs = this.o.clock.nowMs();
     const outcome = await this.o.store.verifications.reserveResend({
       id: active.id,
@@ -223,7 +240,11 @@ export class OtpService {
     try {
       const result = await this.o.dispatcher.dispatch(v, code, 0);
       const fresh = (await this.o.store.verifications.get(v.id)) ?? v;
-      return { verification: fresh, attempts: result.attempts, debugCode: this.o.debugCodes ? code : undefined };
+      return {
+        verification: fresh,
+        attempts: result.attempts,
+        debugCode: this.o.debugCodes ? code : undefined,
+      };
     } catch (error) {
       // Nothing was delivered: the verification cannot be completed, and its cooldown must not
       // block a corrected retry (a new verification) from the caller.
@@ -240,7 +261,10 @@ export class OtpService {
     throw new OtpError('VERIFICATION_NOT_PENDING', { details: { status } });
   }
 
-  private normalizeDestination(to: string, channel: Channel): { destination: string; country: string | undefined } {
+  private normalizeDestination(
+    to: string,
+    channel: Channel,
+  ): { destination: string; country: string | undefined } {
     if (channel === 'email') return { destination: normalizeEmail(to), country: undefined };
     const phone = parsePhone(to, this.o.defaultCountry);
     return { destination: phone.e164, country: phone.country };

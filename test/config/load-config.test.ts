@@ -25,7 +25,13 @@ describe('loadConfig', () => {
     expect(config.mode).toBe('development');
     expect(config.store).toBe('sqlite');
     expect(config.debugCodes).toBe(true);
-    expect(config.policy).toMatchObject({ codeLength: 6, ttlSeconds: 300, resendCooldownSeconds: 45, maxChecks: 5, maxSends: 5 });
+    expect(config.policy).toMatchObject({
+      codeLength: 6,
+      ttlSeconds: 300,
+      resendCooldownSeconds: 45,
+      maxChecks: 5,
+      maxSends: 5,
+    });
     const smsIds = config.routes.filter((r) => r.channel === 'sms').map((r) => r.id);
     expect(smsIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(config.defaultRouteId).toBe(3);
@@ -54,7 +60,9 @@ describe('loadConfig', () => {
 
   it('production refuses to start without a pepper or with debug codes on, listing every problem', () => {
     const problems = problemsOf(() =>
-      loadConfig({ env: { OTPGATE_MODE: 'production', OTPGATE_DEBUG_CODES: 'true', OTPGATE_DATA_DIR: tempDir() } }),
+      loadConfig({
+        env: { OTPGATE_MODE: 'production', OTPGATE_DEBUG_CODES: 'true', OTPGATE_DATA_DIR: tempDir() },
+      }),
     );
     expect(problems.some((p) => p.includes('debug codes'))).toBe(true);
     expect(problems.some((p) => p.includes('pepper'))).toBe(true);
@@ -62,13 +70,21 @@ describe('loadConfig', () => {
 
   it('production refuses the reference server placeholder secret', () => {
     const problems = problemsOf(() =>
-      loadConfig({ env: { OTPGATE_MODE: 'production', OTP_HMAC_SECRET: 'change-me-in-production', OTPGATE_DATA_DIR: tempDir() } }),
+      loadConfig({
+        env: {
+          OTPGATE_MODE: 'production',
+          OTP_HMAC_SECRET: 'change-me-in-production',
+          OTPGATE_DATA_DIR: tempDir(),
+        },
+      }),
     );
     expect(problems.join('\n')).toContain('at least 32');
   });
 
   it('production with a pepper has debug codes off by default', () => {
-    const config = loadConfig({ env: { OTPGATE_MODE: 'production', OTPGATE_PEPPER: PEPPER, OTPGATE_DATA_DIR: tempDir() } });
+    const config = loadConfig({
+      env: { OTPGATE_MODE: 'production', OTPGATE_PEPPER: PEPPER, OTPGATE_DATA_DIR: tempDir() },
+    });
     expect(config.debugCodes).toBe(false);
     expect(config.pepperSource).toBe('configured');
   });
@@ -86,7 +102,12 @@ describe('loadConfig', () => {
         DEFAULT_ROUTE_ID: '8',
       },
     });
-    expect(config.policy).toMatchObject({ codeLength: 8, ttlSeconds: 120, resendCooldownSeconds: 10, maxChecks: 3 });
+    expect(config.policy).toMatchObject({
+      codeLength: 8,
+      ttlSeconds: 120,
+      resendCooldownSeconds: 10,
+      maxChecks: 3,
+    });
     expect(config.debugCodes).toBe(false);
     expect(config.apiToken).toBe('tok');
     expect(config.defaultRouteId).toBe(8);
@@ -95,7 +116,13 @@ describe('loadConfig', () => {
   it('lists every bad value at once', () => {
     const problems = problemsOf(() =>
       loadConfig({
-        env: { OTPGATE_DATA_DIR: tempDir(), PORT: 'eighty', OTP_LENGTH: '3', OTP_TTL_SECONDS: '5', OTPGATE_MODE: 'staging' },
+        env: {
+          OTPGATE_DATA_DIR: tempDir(),
+          PORT: 'eighty',
+          OTP_LENGTH: '3',
+          OTP_TTL_SECONDS: '5',
+          OTPGATE_MODE: 'staging',
+        },
       }),
     );
     expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
@@ -113,7 +140,15 @@ describe('loadConfig', () => {
         brand: 'Acme',
         port: 9000,
         providers: { main: { type: 'sandbox' } },
-        routes: [{ id: 42, name: 'main', provider: 'main', channel: 'sms', rates: [{ prefix: '31', priceMicros: 70000 }] }],
+        routes: [
+          {
+            id: 42,
+            name: 'main',
+            provider: 'main',
+            channel: 'sms',
+            rates: [{ prefix: '31', priceMicros: 70000 }],
+          },
+        ],
         defaultRouteId: 42,
       }),
     );
@@ -155,7 +190,9 @@ describe('loadConfig', () => {
     const dir = tempDir();
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{ not json');
-    expect(problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }))[0]).toContain(file);
+    expect(
+      problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }))[0],
+    ).toContain(file);
   });
 });
 

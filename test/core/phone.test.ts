@@ -4,7 +4,13 @@ import { OtpError } from '../../src/errors/index.js';
 
 describe('normalizePhone', () => {
   it('treats the international, 00-prefixed and digits-only forms as one number', () => {
-    for (const input of ['+31 6 5186 0670', '0031651860670', '31651860670', '+31-6-51860670', ' +31651860670 ']) {
+    for (const input of [
+      '+31 6 5186 0670',
+      '0031651860670',
+      '31651860670',
+      '+31-6-51860670',
+      ' +31651860670 ',
+    ]) {
       expect(normalizePhone(input)).toBe('+31651860670');
     }
   });

@@ -11,10 +11,29 @@ import { startTestServer, type TestServer } from '../support/harness.js';
 const ROUTING: ConfigFile = {
   providers: { primary: { type: 'sandbox' }, secondary: { type: 'sandbox' } },
   routes: [
-    { id: 1, name: 'primary', provider: 'primary', channel: 'sms', sender: 'ACME', rates: [{ prefix: '31', priceMicros: 70_000 }, { prefix: '316', priceMicros: 65_000 }] },
-    { id: 2, name: 'secondary', provider: 'secondary', channel: 'sms', sender: 'ACME', rates: [{ prefix: '', priceMicros: 90_000 }] },
+    {
+      id: 1,
+      name: 'primary',
+      provider: 'primary',
+      channel: 'sms',
+      sender: 'ACME',
+      rates: [
+        { prefix: '31', priceMicros: 70_000 },
+        { prefix: '316', priceMicros: 65_000 },
+      ],
+    },
+    {
+      id: 2,
+      name: 'secondary',
+      provider: 'secondary',
+      channel: 'sms',
+      sender: 'ACME',
+      rates: [{ prefix: '', priceMicros: 90_000 }],
+    },
   ],
-  routingPolicies: [{ name: 'nl', match: { countries: ['NL'] }, strategy: 'ordered', routes: [1, 2], timeoutSeconds: 30 }],
+  routingPolicies: [
+    { name: 'nl', match: { countries: ['NL'] }, strategy: 'ordered', routes: [1, 2], timeoutSeconds: 30 },
+  ],
   defaultRouteId: 1,
   breaker: { minimumCalls: 10, failureRateThreshold: 0.5, openSeconds: 30, windowSeconds: 60 },
 };
@@ -45,7 +64,12 @@ describe('routing and failover end to end over HTTP', () => {
     const { t, primary, secondary } = await setup();
     const viaSecondary = await send(t, { route_id: 2 });
     expect(viaSecondary.status).toBe(201);
-    expect(viaSecondary.body.attempt).toMatchObject({ route_id: 2, provider: 'secondary', price_micros: 90_000, currency: 'EUR' });
+    expect(viaSecondary.body.attempt).toMatchObject({
+      route_id: 2,
+      provider: 'secondary',
+      price_micros: 90_000,
+      currency: 'EUR',
+    });
     expect(secondary.sent).toHaveLength(1);
     expect(primary.sent).toHaveLength(0);
     const viaPrimary = await send(t, { to: '+31201234567', route_id: 1 });
@@ -58,12 +82,23 @@ describe('routing and failover end to end over HTTP', () => {
     const { t } = await setup();
     const estimate = await t.request('POST', '/v1/estimate', { to: '+31651860670' });
     expect(estimate.status).toBe(200);
-    expect(estimate.body).toMatchObject({ route_id: 1, segments: 1, encoding: 'GSM-7', unit_price_micros: 65_000, total_price_micros: 65_000, currency: 'EUR' });
+    expect(estimate.body).toMatchObject({
+      route_id: 1,
+      segments: 1,
+      encoding: 'GSM-7',
+      unit_price_micros: 65_000,
+      total_price_micros: 65_000,
+      currency: 'EUR',
+    });
     expect(estimate.body.routes.map((r: any) => r.route_id)).toEqual([1, 2]);
     const sent = await send(t);
     expect(sent.body.attempt.price_micros).toBe(estimate.body.total_price_micros);
     expect(sent.body.attempt.route_id).toBe(estimate.body.route_id);
-    const long = await t.request('POST', '/v1/estimate', { to: '+31651860670', route_id: 2, message: 'é'.repeat(71) });
+    const long = await t.request('POST', '/v1/estimate', {
+      to: '+31651860670',
+      route_id: 2,
+      message: 'ж'.repeat(71),
+    });
     expect(long.body).toMatchObject({ encoding: 'UCS-2', segments: 2, total_price_micros: 180_000 });
   });
 
@@ -78,14 +113,20 @@ describe('routing and failover end to end over HTTP', () => {
     ]);
     expect(res.body.attempts[0].error_code).toBe('500');
     expect(secondary.sent[0]!.code).toBe(primary.sent[0]!.code);
-    const check = await t.request('POST', '/v1/verifications/check', { id: res.body.id, code: res.body.debug_code });
+    const check = await t.request('POST', '/v1/verifications/check', {
+      id: res.body.id,
+      code: res.body.debug_code,
+    });
     expect(check.body.valid).toBe(true);
   });
 
   it('a non-retryable failure (invalid number) stops the chain', async () => {
     const { t, secondary } = await setup();
     t.app.routing.provider('primary');
-    (t.app.routing.provider('primary') as ScriptedProvider).script({ kind: 'fail', failure: 'invalid_number' });
+    (t.app.routing.provider('primary') as ScriptedProvider).script({
+      kind: 'fail',
+      failure: 'invalid_number',
+    });
     const res = await send(t);
     expect([res.status, res.body.error.code]).toEqual([400, 'INVALID_PHONE_NUMBER']);
     expect(secondary.sent).toHaveLength(0);
@@ -116,7 +157,10 @@ describe('routing and failover end to end over HTTP', () => {
     primary.report(res.body.attempt.provider_message_id, 'failed');
     await new Promise((r) => setTimeout(r, 50));
     expect(secondary.sent).toHaveLength(1);
-    const check = await t.request('POST', '/v1/verifications/check', { id: res.body.id, code: res.body.debug_code });
+    const check = await t.request('POST', '/v1/verifications/check', {
+      id: res.body.id,
+      code: res.body.debug_code,
+    });
     expect(check.body).toMatchObject({ status: 'approved', valid: true });
   });
 
@@ -129,7 +173,10 @@ describe('routing and failover end to end over HTTP', () => {
     expect(await t.app.background.tickFailovers()).toBe(1);
     expect(secondary.sent).toHaveLength(1);
     expect(secondary.sent[0]!.code).toBe(res.body.debug_code);
-    const check = await t.request('POST', '/v1/verifications/check', { id: res.body.id, code: res.body.debug_code });
+    const check = await t.request('POST', '/v1/verifications/check', {
+      id: res.body.id,
+      code: res.body.debug_code,
+    });
     expect(check.body.valid).toBe(true);
   });
 
@@ -137,7 +184,9 @@ describe('routing and failover end to end over HTTP', () => {
     const { t, clock, primary, secondary } = await setup();
     const res = await send(t);
     primary.report(res.body.attempt.provider_message_id, 'delivered');
-    await waitFor(async () => (await t.request('GET', `/v1/messages/${res.body.attempt.id}`)).body.status === 'delivered');
+    await waitFor(
+      async () => (await t.request('GET', `/v1/messages/${res.body.attempt.id}`)).body.status === 'delivered',
+    );
     clock.advanceSeconds(60);
     expect(await t.app.background.tickFailovers()).toBe(0);
     expect(secondary.sent).toHaveLength(0);

@@ -55,7 +55,9 @@ describe('otpgate serve as a process', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
     const first = await serve({ OTPGATE_DATA_DIR: dataDir });
     const sent = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => post(first.url, '/v1/verifications', { to: `+3161234${String(i).padStart(4, '0')}` })),
+      Array.from({ length: 20 }, (_, i) =>
+        post(first.url, '/v1/verifications', { to: `+3161234${String(i).padStart(4, '0')}` }),
+      ),
     );
     expect(sent.every((s) => s.status === 201)).toBe(true);
     expect(first.lines.some((l) => l.includes('pepper.generated'))).toBe(true);
@@ -64,16 +66,24 @@ describe('otpgate serve as a process', () => {
 
     const second = await serve({ OTPGATE_DATA_DIR: dataDir });
     for (const s of sent) {
-      const check = await post(second.url, '/v1/verifications/check', { id: s.body.id, code: s.body.debug_code });
+      const check = await post(second.url, '/v1/verifications/check', {
+        id: s.body.id,
+        code: s.body.debug_code,
+      });
       expect(check.body).toMatchObject({ status: 'approved', valid: true });
     }
     // Codes never reach the logs.
-    for (const s of sent) expect([...first.lines, ...second.lines].join('\n')).not.toContain(`"${s.body.debug_code}"`);
+    for (const s of sent)
+      expect([...first.lines, ...second.lines].join('\n')).not.toContain(`"${s.body.debug_code}"`);
   });
 
   it('production refuses to start without a pepper or with debug codes, listing both', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
-    const { code, stderr } = await exitOf({ OTPGATE_DATA_DIR: dataDir, OTPGATE_MODE: 'production', DEBUG_OTP: 'true' });
+    const { code, stderr } = await exitOf({
+      OTPGATE_DATA_DIR: dataDir,
+      OTPGATE_MODE: 'production',
+      DEBUG_OTP: 'true',
+    });
     expect(code).toBe(78);
     expect(stderr).toContain('pepper');
     expect(stderr).toContain('debug codes');

@@ -25,7 +25,11 @@ const SEND_FIELDS = [
 
 describe('POST /send-otp', () => {
   it('answers the reference request with exactly the reference fields and types', async () => {
-    const res = await t.request('POST', '/send-otp', { phone_number: '31651860670', purpose: 'login', route_id: 3 });
+    const res = await t.request('POST', '/send-otp', {
+      phone_number: '31651860670',
+      purpose: 'login',
+      route_id: 3,
+    });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(SEND_FIELDS);
     expect(res.body).toMatchObject({
@@ -74,14 +78,30 @@ describe('POST /send-otp', () => {
 
   it('validates like the reference: pydantic-shaped 422 lists', async () => {
     const cases: Array<[unknown, string, string]> = [
-      [{ phone_number: '31-651-860670' }, 'phone_number', 'Value error, phone_number must contain digits only.'],
-      [{ phone_number: '316518' }, 'phone_number', 'Value error, phone_number must usually be between 10 and 15 digits.'],
+      [
+        { phone_number: '31-651-860670' },
+        'phone_number',
+        'Value error, phone_number must contain digits only.',
+      ],
+      [
+        { phone_number: '316518' },
+        'phone_number',
+        'Value error, phone_number must usually be between 10 and 15 digits.',
+      ],
       [{ phone_number: 31651860670 }, 'phone_number', 'Input should be a valid string'],
       [{ purpose: 'login' }, 'phone_number', 'Field required'],
       [{ phone_number: '31651860670', purpose: '   ' }, 'purpose', 'Value error, purpose cannot be empty.'],
-      [{ phone_number: '31651860670', purpose: 'p'.repeat(51) }, 'purpose', 'Value error, purpose must be 50 characters or less.'],
+      [
+        { phone_number: '31651860670', purpose: 'p'.repeat(51) },
+        'purpose',
+        'Value error, purpose must be 50 characters or less.',
+      ],
       [{ phone_number: '31651860670', route_id: 9 }, 'route_id', 'Input should be less than or equal to 8'],
-      [{ phone_number: '31651860670', route_id: 0 }, 'route_id', 'Input should be greater than or equal to 1'],
+      [
+        { phone_number: '31651860670', route_id: 0 },
+        'route_id',
+        'Input should be greater than or equal to 1',
+      ],
     ];
     for (const [body, field, msg] of cases) {
       const res = await t.request('POST', '/send-otp', body);
@@ -97,7 +117,10 @@ describe('POST /send-otp', () => {
   it('answers provider failures with 502 and a stable reason, never raw exception text', async () => {
     await t.close();
     const { ScriptedProvider } = await import('../../src/providers/scripted/scripted-provider.js');
-    const failing = new ScriptedProvider({ name: 'sandbox', defaultStep: { kind: 'fail', failure: 'server' } });
+    const failing = new ScriptedProvider({
+      name: 'sandbox',
+      defaultStep: { kind: 'fail', failure: 'server' },
+    });
     t = await startTestServer({ overrides: { providers: [failing] } });
     const res = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
     expect(res.status).toBe(502);
@@ -113,10 +136,21 @@ describe('POST /send-otp', () => {
 describe('POST /verify-otp', () => {
   it('verifies with exactly the reference fields, once', async () => {
     const sent = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
-    const ok = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: sent.body.debug_code });
+    const ok = await t.request('POST', '/verify-otp', {
+      phone_number: '31651860670',
+      code: sent.body.debug_code,
+    });
     expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ status: 'otp_verified', phone_number: '*******0670', purpose: 'login', verified: true });
-    const replay = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: sent.body.debug_code });
+    expect(ok.body).toEqual({
+      status: 'otp_verified',
+      phone_number: '*******0670',
+      purpose: 'login',
+      verified: true,
+    });
+    const replay = await t.request('POST', '/verify-otp', {
+      phone_number: '31651860670',
+      code: sent.body.debug_code,
+    });
     expect(replay.status).toBe(404);
     expect(replay.body).toEqual({ detail: 'No active OTP found for this phone number and purpose.' });
   });
@@ -129,7 +163,10 @@ describe('POST /verify-otp', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ detail: `Invalid OTP. Attempts left: ${left}` });
     }
-    const locked = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: sent.body.debug_code });
+    const locked = await t.request('POST', '/verify-otp', {
+      phone_number: '31651860670',
+      code: sent.body.debug_code,
+    });
     expect(locked.status).toBe(429);
     expect(locked.body).toEqual({ detail: 'OTP attempts exceeded.' });
   });
@@ -171,9 +208,19 @@ describe('API token (API_AUTH_TOKEN)', () => {
     expect(bad.body).toEqual({ detail: 'Unauthorized.' });
     const v1 = await t.request('POST', '/v1/verifications', { to: '+31651860670' });
     expect([v1.status, v1.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
-    const wrongScheme = await t.request('POST', '/send-otp', { phone_number: '31651860670' }, { authorization: 'bearer sekrit-token' });
+    const wrongScheme = await t.request(
+      'POST',
+      '/send-otp',
+      { phone_number: '31651860670' },
+      { authorization: 'bearer sekrit-token' },
+    );
     expect(wrongScheme.status).toBe(401);
-    const ok = await t.request('POST', '/send-otp', { phone_number: '31651860670' }, { authorization: 'Bearer sekrit-token' });
+    const ok = await t.request(
+      'POST',
+      '/send-otp',
+      { phone_number: '31651860670' },
+      { authorization: 'Bearer sekrit-token' },
+    );
     expect(ok.status).toBe(200);
     expect((await t.request('GET', '/health')).status).toBe(200);
     expect((await t.request('GET', '/healthz')).status).toBe(200);

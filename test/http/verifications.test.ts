@@ -9,7 +9,8 @@ afterEach(async () => {
   await t.close();
 });
 
-const start = (body: Record<string, unknown> = {}) => t.request('POST', '/v1/verifications', { to: '+31651860670', ...body });
+const start = (body: Record<string, unknown> = {}) =>
+  t.request('POST', '/v1/verifications', { to: '+31651860670', ...body });
 
 describe('POST /v1/verifications', () => {
   it('sends a code and answers 201 with the documented fields', async () => {
@@ -27,7 +28,11 @@ describe('POST /v1/verifications', () => {
     expect(res.body.debug_code).toMatch(/^[0-9]{6}$/);
     expect(Date.parse(res.body.expires_at) - Date.parse(res.body.created_at)).toBe(300_000);
     expect(Date.parse(res.body.resend_after) - Date.parse(res.body.created_at)).toBe(45_000);
-    expect(res.body.attempt).toMatchObject({ provider: 'sandbox', route_id: expect.any(Number), status: expect.any(String) });
+    expect(res.body.attempt).toMatchObject({
+      provider: 'sandbox',
+      route_id: expect.any(Number),
+      status: expect.any(String),
+    });
     expect(res.body.attempt.provider_message_id).toMatch(/^SBX-/);
     expect(JSON.stringify(res.body)).not.toContain('651860670');
   });
@@ -49,7 +54,10 @@ describe('POST /v1/verifications', () => {
     expect(outbox.status).toBe(200);
     const message = outbox.body.messages.find((m: any) => m.verification_id === sent.body.id);
     expect(message.text).toContain(sent.body.debug_code);
-    const check = await t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: sent.body.debug_code });
+    const check = await t.request('POST', '/v1/verifications/check', {
+      id: sent.body.id,
+      code: sent.body.debug_code,
+    });
     expect(check.body).toMatchObject({ status: 'approved', valid: true });
   });
 
@@ -69,7 +77,11 @@ describe('POST /v1/verifications', () => {
     ];
     for (const [body, status, code] of cases) {
       const res = await t.request('POST', '/v1/verifications', body);
-      expect([JSON.stringify(body), res.status, res.body?.error?.code]).toEqual([JSON.stringify(body), status, code]);
+      expect([JSON.stringify(body), res.status, res.body?.error?.code]).toEqual([
+        JSON.stringify(body),
+        status,
+        code,
+      ]);
       expect(res.body.error.request_id).toMatch(/^req_/);
       expect(typeof res.body.error.message).toBe('string');
     }
@@ -80,9 +92,14 @@ describe('POST /v1/verifications', () => {
     expect([invalid.status, invalid.body.error.code]).toEqual([400, 'INVALID_JSON']);
     const empty = await t.request('POST', '/v1/verifications', '');
     expect(empty.status).toBe(400);
-    const huge = await t.request('POST', '/v1/verifications', { to: '+31651860670', purpose: 'x'.repeat(100_000) });
+    const huge = await t.request('POST', '/v1/verifications', {
+      to: '+31651860670',
+      purpose: 'x'.repeat(100_000),
+    });
     expect([huge.status, huge.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    const text = await t.request('POST', '/v1/verifications', 'to=+31651860670', { 'content-type': 'text/plain' });
+    const text = await t.request('POST', '/v1/verifications', 'to=+31651860670', {
+      'content-type': 'text/plain',
+    });
     expect([text.status, text.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const unknown = await t.request('GET', '/v1/nothing-here');
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'NOT_FOUND']);
@@ -92,10 +109,16 @@ describe('POST /v1/verifications', () => {
 describe('POST /v1/verifications/check', () => {
   it('approves the right code exactly once (single use)', async () => {
     const sent = await start();
-    const ok = await t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: sent.body.debug_code });
+    const ok = await t.request('POST', '/v1/verifications/check', {
+      id: sent.body.id,
+      code: sent.body.debug_code,
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ id: sent.body.id, status: 'approved', valid: true, attempts_remaining: 5 });
-    const replay = await t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: sent.body.debug_code });
+    const replay = await t.request('POST', '/v1/verifications/check', {
+      id: sent.body.id,
+      code: sent.body.debug_code,
+    });
     expect([replay.status, replay.body.error.code]).toEqual([409, 'VERIFICATION_NOT_PENDING']);
   });
 
@@ -107,7 +130,10 @@ describe('POST /v1/verifications/check', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ valid: false, attempts_remaining: remaining });
     }
-    const locked = await t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: sent.body.debug_code });
+    const locked = await t.request('POST', '/v1/verifications/check', {
+      id: sent.body.id,
+      code: sent.body.debug_code,
+    });
     expect([locked.status, locked.body.error.code]).toEqual([429, 'MAX_ATTEMPTS_REACHED']);
     const view = await t.request('GET', `/v1/verifications/${sent.body.id}`);
     expect(view.body.status).toBe('max_attempts_reached');
@@ -116,17 +142,37 @@ describe('POST /v1/verifications/check', () => {
   it('checks by destination and purpose, answering every failure the same way', async () => {
     const sent = await start({ purpose: 'signup' });
     const wrong = sent.body.debug_code === '000000' ? '111111' : '000000';
-    const byWrong = await t.request('POST', '/v1/verifications/check', { to: '+31651860670', purpose: 'signup', code: wrong });
-    const byUnknown = await t.request('POST', '/v1/verifications/check', { to: '+31612345678', purpose: 'signup', code: wrong });
-    const byOtherPurpose = await t.request('POST', '/v1/verifications/check', { to: '+31651860670', purpose: 'login', code: wrong });
+    const byWrong = await t.request('POST', '/v1/verifications/check', {
+      to: '+31651860670',
+      purpose: 'signup',
+      code: wrong,
+    });
+    const byUnknown = await t.request('POST', '/v1/verifications/check', {
+      to: '+31612345678',
+      purpose: 'signup',
+      code: wrong,
+    });
+    const byOtherPurpose = await t.request('POST', '/v1/verifications/check', {
+      to: '+31651860670',
+      purpose: 'login',
+      code: wrong,
+    });
     for (const res of [byWrong, byUnknown, byOtherPurpose]) {
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('INVALID_CODE');
       expect(res.body.error.message).toBe(byUnknown.body.error.message);
     }
-    const ok = await t.request('POST', '/v1/verifications/check', { to: '0031651860670', purpose: 'SIGNUP', code: sent.body.debug_code });
+    const ok = await t.request('POST', '/v1/verifications/check', {
+      to: '0031651860670',
+      purpose: 'SIGNUP',
+      code: sent.body.debug_code,
+    });
     expect(ok.body).toMatchObject({ status: 'approved', valid: true });
-    const used = await t.request('POST', '/v1/verifications/check', { to: '+31651860670', purpose: 'signup', code: sent.body.debug_code });
+    const used = await t.request('POST', '/v1/verifications/check', {
+      to: '+31651860670',
+      purpose: 'signup',
+      code: sent.body.debug_code,
+    });
     expect([used.status, used.body.error.code]).toEqual([422, 'INVALID_CODE']);
   });
 
@@ -134,7 +180,11 @@ describe('POST /v1/verifications/check', () => {
     const sent = await start();
     for (const code of ['abcdef', '12', '12345678901', 123456, '', '12 456']) {
       const res = await t.request('POST', '/v1/verifications/check', { id: sent.body.id, code });
-      expect([String(code), res.status, res.body.error.code]).toEqual([String(code), 400, 'VALIDATION_FAILED']);
+      expect([String(code), res.status, res.body.error.code]).toEqual([
+        String(code),
+        400,
+        'VALIDATION_FAILED',
+      ]);
     }
     const unknown = await t.request('POST', '/v1/verifications/check', { id: 'ver_nope', code: '123456' });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'VERIFICATION_NOT_FOUND']);
@@ -150,7 +200,10 @@ describe('read, cancel and resend', () => {
     expect(view.body.debug_code).toBeUndefined();
     const canceled = await t.request('POST', `/v1/verifications/${sent.body.id}/cancel`);
     expect(canceled.body.status).toBe('canceled');
-    const check = await t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: sent.body.debug_code });
+    const check = await t.request('POST', '/v1/verifications/check', {
+      id: sent.body.id,
+      code: sent.body.debug_code,
+    });
     expect(check.status).toBe(409);
     const again = await t.request('POST', `/v1/verifications/${sent.body.id}/cancel`);
     expect([again.status, again.body.error.code]).toEqual([409, 'VERIFICATION_NOT_PENDING']);

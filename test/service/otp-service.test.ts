@@ -35,7 +35,9 @@ describe('OtpService policy', () => {
     const { clock, service, provider } = await setup();
     const sent = await service.start({ to: '+31651860670' });
     clock.advanceSeconds(299);
-    expect((await service.check({ id: sent.verification.id, code: lastCode(provider) })).kind).toBe('approved');
+    expect((await service.check({ id: sent.verification.id, code: lastCode(provider) })).kind).toBe(
+      'approved',
+    );
   });
 
   it('resends after the cooldown with a new code; the old code stops working; failed checks carry over', async () => {
@@ -67,7 +69,10 @@ describe('OtpService policy', () => {
       await service.resend(sent.verification.id);
     }
     clock.advanceSeconds(45);
-    await expect(service.resend(sent.verification.id)).rejects.toMatchObject({ code: 'MAX_SENDS_REACHED', status: 429 });
+    await expect(service.resend(sent.verification.id)).rejects.toMatchObject({
+      code: 'MAX_SENDS_REACHED',
+      status: 429,
+    });
   });
 
   it('counts failed checks per destination across verifications and then refuses new sends', async () => {
@@ -89,8 +94,8 @@ describe('OtpService policy', () => {
   });
 
   it('uses fixed codes for configured test numbers', async () => {
-    const { service, provider } = await setup({ OTPGATE_SANDBOX_TEST_NUMBERS: '+31600000001=424242' });
-    const sent = await service.start({ to: '+31600000001' });
+    const { service, provider } = await setup({ OTPGATE_SANDBOX_TEST_NUMBERS: '+31687654321=424242' });
+    const sent = await service.start({ to: '+31687654321' });
     expect(lastCode(provider)).toBe('424242');
     expect((await service.check({ id: sent.verification.id, code: '424242' })).kind).toBe('approved');
   });
@@ -139,11 +144,16 @@ describe('concurrency over HTTP', () => {
     const sent = await t.request('POST', '/v1/verifications', { to: '+31651860670' });
     const wrong = sent.body.debug_code === '000000' ? '111111' : '000000';
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: wrong })),
+      Array.from({ length: 50 }, () =>
+        t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: wrong }),
+      ),
     );
     expect(results.filter((r) => r.status === 200 && r.body.valid === false)).toHaveLength(5);
     expect(results.filter((r) => r.status === 429)).toHaveLength(45);
-    const after = await t.request('POST', '/v1/verifications/check', { id: sent.body.id, code: sent.body.debug_code });
+    const after = await t.request('POST', '/v1/verifications/check', {
+      id: sent.body.id,
+      code: sent.body.debug_code,
+    });
     expect(after.status).toBe(429);
   });
 

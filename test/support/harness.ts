@@ -29,7 +29,12 @@ export const TEST_PEPPER = 'test-pepper-0123456789-abcdefghijklmnop';
  * and a fresh data folder. Background timers are not started unless asked: tests drive them.
  */
 export async function startTestServer(
-  options: { config?: ConfigFile; env?: Record<string, string>; overrides?: AppOverrides; background?: boolean } = {},
+  options: {
+    config?: ConfigFile;
+    env?: Record<string, string>;
+    overrides?: AppOverrides;
+    background?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-test-'));
   const config = loadConfig({

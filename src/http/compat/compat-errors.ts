@@ -5,7 +5,10 @@ import { valueError } from './pydantic-errors.js';
  * Maps otpgate errors to the reference server's statuses and `detail` texts. Provider failures
  * become its 502 "SMS send failed: …" with a stable reason instead of raw exception text.
  */
-export function compatErrorBody(error: OtpError, action: 'send' | 'verify'): { status: number; body: { detail: unknown } } {
+export function compatErrorBody(
+  error: OtpError,
+  action: 'send' | 'verify',
+): { status: number; body: { detail: unknown } } {
   switch (error.code) {
     case 'RESEND_TOO_SOON':
       return {

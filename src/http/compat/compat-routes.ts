@@ -53,7 +53,9 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
           case 'approved':
             return { status: 'otp_verified', phone_number: masked, purpose, verified: true };
           case 'wrong':
-            return reply.code(400).send({ detail: `Invalid OTP. Attempts left: ${outcome.attemptsRemaining}` });
+            return reply
+              .code(400)
+              .send({ detail: `Invalid OTP. Attempts left: ${outcome.attemptsRemaining}` });
           case 'not_pending':
             if (outcome.status === 'max_attempts_reached') {
               return reply.code(429).send({ detail: 'OTP attempts exceeded.' });

@@ -50,7 +50,11 @@ export function parseVerify(body: unknown): Parsed<CompatVerifyInput> {
   return { ok: true, value: { phoneNumber, code, purpose } };
 }
 
-function phoneField(body: Record<string, unknown>, errors: PydanticErrorItem[], checkLength: boolean): string | undefined {
+function phoneField(
+  body: Record<string, unknown>,
+  errors: PydanticErrorItem[],
+  checkLength: boolean,
+): string | undefined {
   if (!('phone_number' in body)) {
     errors.push(missing('phone_number', body));
     return undefined;
@@ -93,11 +97,19 @@ function purposeField(body: Record<string, unknown>, errors: PydanticErrorItem[]
   return value;
 }
 
-function routeIdField(body: Record<string, unknown>, errors: PydanticErrorItem[], fallback: number): number | undefined {
+function routeIdField(
+  body: Record<string, unknown>,
+  errors: PydanticErrorItem[],
+  fallback: number,
+): number | undefined {
   if (!('route_id' in body) || body.route_id === undefined) return fallback;
   const raw = body.route_id;
   const numeric =
-    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?[0-9]+\s*$/.test(raw) ? Number(raw) : NaN;
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\s*-?[0-9]+\s*$/.test(raw)
+        ? Number(raw)
+        : NaN;
   if (!Number.isInteger(numeric)) {
     errors.push({
       type: 'int_parsing',

@@ -11,7 +11,13 @@ export interface PydanticErrorItem {
 }
 
 export function valueError(field: string, message: string, input: unknown): PydanticErrorItem {
-  return { type: 'value_error', loc: ['body', field], msg: `Value error, ${message}`, input, ctx: { error: {} } };
+  return {
+    type: 'value_error',
+    loc: ['body', field],
+    msg: `Value error, ${message}`,
+    input,
+    ctx: { error: {} },
+  };
 }
 
 export function missing(field: string, body: unknown): PydanticErrorItem {
@@ -23,7 +29,13 @@ export function stringType(field: string, input: unknown): PydanticErrorItem {
 }
 
 export function jsonInvalid(): PydanticErrorItem {
-  return { type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: 'Invalid JSON' } };
+  return {
+    type: 'json_invalid',
+    loc: ['body', 0],
+    msg: 'JSON decode error',
+    input: {},
+    ctx: { error: 'Invalid JSON' },
+  };
 }
 
 export function modelType(body: unknown): PydanticErrorItem {

@@ -6,7 +6,12 @@ export function devRoutes(app: App): FastifyPluginAsync {
   return async (fastify) => {
     fastify.get(
       '/v1/dev/outbox',
-      { schema: { tags: ['development'], summary: 'Messages the sandbox provider "sent" (development mode only)' } },
+      {
+        schema: {
+          tags: ['development'],
+          summary: 'Messages the sandbox provider "sent" (development mode only)',
+        },
+      },
       async () => ({
         messages: (app.sandbox?.listOutbox(100) ?? []).map((m) => ({
           provider_message_id: m.providerMessageId,

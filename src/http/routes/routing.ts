@@ -25,39 +25,44 @@ export function routingRoutes(app: App): FastifyPluginAsync {
   return async (fastify) => {
     const f = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
-    f.get('/v1/routes', { schema: { tags: ['routing'], summary: 'Configured routes with prices, health and breaker state' } }, async () => ({
-      routes: app.routing.routes().map((route) => {
-        const breaker = app.routing.breakers.get(route.id).snapshot();
-        const provider = app.routing.provider(route.provider);
-        return {
-          id: route.id,
-          name: route.name,
-          provider: route.provider,
-          provider_type: provider?.type ?? null,
-          channel: route.channel,
-          sender: route.sender ?? null,
-          traffic_class: route.trafficClass,
-          enabled: route.enabled,
-          currency: route.currency,
-          timeout_seconds: route.timeoutSeconds,
-          rates: route.rates.map((r) => ({ prefix: r.prefix, price_micros: r.priceMicros })),
-          breaker: {
-            state: breaker.state,
-            calls: breaker.calls,
-            failures: breaker.failures,
-            retry_at: breaker.retryAtMs !== undefined ? new Date(breaker.retryAtMs).toISOString() : null,
-          },
-          health: app.routing.stats.summaryForRoute(route.id),
-        };
+    f.get(
+      '/v1/routes',
+      { schema: { tags: ['routing'], summary: 'Configured routes with prices, health and breaker state' } },
+      async () => ({
+        routes: app.routing.routes().map((route) => {
+          const breaker = app.routing.breakers.get(route.id).snapshot();
+          const provider = app.routing.provider(route.provider);
+          return {
+            id: route.id,
+            name: route.name,
+            provider: route.provider,
+            provider_type: provider?.type ?? null,
+            channel: route.channel,
+            sender: route.sender ?? null,
+            traffic_class: route.trafficClass,
+            enabled: route.enabled,
+            currency: route.currency,
+            timeout_seconds: route.timeoutSeconds,
+            rates: route.rates.map((r) => ({ prefix: r.prefix, price_micros: r.priceMicros })),
+            breaker: {
+              state: breaker.state,
+              calls: breaker.calls,
+              failures: breaker.failures,
+              retry_at: breaker.retryAtMs !== undefined ? new Date(breaker.retryAtMs).toISOString() : null,
+            },
+            health: app.routing.stats.summaryForRoute(route.id),
+          };
+        }),
       }),
-    }));
+    );
 
     f.post(
       '/v1/estimate',
       { schema: { tags: ['routing'], summary: 'Price a send before making it', body: EstimateBody } },
       async (request) => {
         const body = request.body;
-        const channel: Channel = body.channel ?? (body.route_id ? (app.routing.route(body.route_id)?.channel ?? 'sms') : 'sms');
+        const channel: Channel =
+          body.channel ?? (body.route_id ? (app.routing.route(body.route_id)?.channel ?? 'sms') : 'sms');
         const { destination, country } =
           channel === 'email'
             ? { destination: normalizeEmail(body.to), country: undefined }
@@ -65,22 +70,31 @@ export function routingRoutes(app: App): FastifyPluginAsync {
                 const phone = parsePhone(body.to, app.config.defaultCountry);
                 return { destination: phone.e164, country: phone.country };
               })();
-        const estimate = await estimateSend({ routing: app.routing, renderer: app.renderer, codeLength: app.config.policy.codeLength }, {
-          destination,
-          country,
-          channel,
-          purpose: (body.purpose ?? 'login').toLowerCase(),
-          pinnedRouteId: body.route_id,
-          message: body.message,
-          locale: body.locale,
-        });
+        const estimate = await estimateSend(
+          { routing: app.routing, renderer: app.renderer, codeLength: app.config.policy.codeLength },
+          {
+            destination,
+            country,
+            channel,
+            purpose: (body.purpose ?? 'login').toLowerCase(),
+            pinnedRouteId: body.route_id,
+            message: body.message,
+            locale: body.locale,
+          },
+        );
         return { to: maskDestination(destination), country: country ?? null, ...estimate };
       },
     );
 
     f.get(
       '/v1/messages/:id',
-      { schema: { tags: ['routing'], summary: 'Delivery state of one send attempt (no provider key needed)', params: IdParams } },
+      {
+        schema: {
+          tags: ['routing'],
+          summary: 'Delivery state of one send attempt (no provider key needed)',
+          params: IdParams,
+        },
+      },
       async (request) => {
         const attempt = await app.store.attempts.get(request.params.id);
         if (!attempt) throw new OtpError('MESSAGE_NOT_FOUND');

@@ -3,10 +3,25 @@ import { Value } from 'typebox/value';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { OtpError } from '../../errors/index.js';
 import type { App } from '../../app.js';
-import { CheckBody, CheckView, ErrorView, IdParams, ResendBody, StartBody, VerificationView } from '../schemas.js';
+import {
+  CheckBody,
+  CheckView,
+  ErrorView,
+  IdParams,
+  ResendBody,
+  StartBody,
+  VerificationView,
+} from '../schemas.js';
 import { verificationView } from '../views.js';
 
-const errors = { 400: ErrorView, 404: ErrorView, 409: ErrorView, 410: ErrorView, 422: ErrorView, 429: ErrorView };
+const errors = {
+  400: ErrorView,
+  404: ErrorView,
+  409: ErrorView,
+  410: ErrorView,
+  422: ErrorView,
+  429: ErrorView,
+};
 
 /** The v1 verification API: start, check, read, cancel, resend. */
 export function verificationRoutes(app: App): FastifyPluginAsync {
@@ -33,7 +48,8 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
           ...(body.route_id !== undefined ? { routeId: body.route_id } : {}),
           ...(body.locale !== undefined ? { locale: body.locale } : {}),
         });
-        const attempts = (await app.store.attempts.listByVerification(outcome.verification.id)) ?? outcome.attempts;
+        const attempts =
+          (await app.store.attempts.listByVerification(outcome.verification.id)) ?? outcome.attempts;
         return reply
           .code(201)
           .send(verificationView(service, outcome.verification, 'pending', attempts, outcome.debugCode));
@@ -54,10 +70,17 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
         const body = request.body;
         const byId = 'id' in body;
         const outcome = await service.check(
-          byId ? { id: body.id, code: body.code } : { to: body.to, code: body.code, purpose: body.purpose ?? 'login' },
+          byId
+            ? { id: body.id, code: body.code }
+            : { to: body.to, code: body.code, purpose: body.purpose ?? 'login' },
         );
         if (outcome.kind === 'approved') {
-          return { id: outcome.verification.id, status: 'approved' as const, valid: true, attempts_remaining: service.attemptsRemaining(outcome.verification) };
+          return {
+            id: outcome.verification.id,
+            status: 'approved' as const,
+            valid: true,
+            attempts_remaining: service.attemptsRemaining(outcome.verification),
+          };
         }
         // Checked by destination, every failure reads the same, so nobody learns which numbers have codes.
         if (!byId) throw new OtpError('INVALID_CODE');
@@ -81,7 +104,14 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
 
     f.get(
       '/v1/verifications/:id',
-      { schema: { tags: ['verifications'], summary: 'Read a verification', params: IdParams, response: { 200: VerificationView, 404: ErrorView } } },
+      {
+        schema: {
+          tags: ['verifications'],
+          summary: 'Read a verification',
+          params: IdParams,
+          response: { 200: VerificationView, 404: ErrorView },
+        },
+      },
       async (request) => {
         const view = await service.get(request.params.id);
         return verificationView(service, view.verification, view.status, view.attempts);
@@ -90,7 +120,14 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
 
     f.post(
       '/v1/verifications/:id/cancel',
-      { schema: { tags: ['verifications'], summary: 'Cancel a pending verification', params: IdParams, response: { 200: VerificationView, ...errors } } },
+      {
+        schema: {
+          tags: ['verifications'],
+          summary: 'Cancel a pending verification',
+          params: IdParams,
+          response: { 200: VerificationView, ...errors },
+        },
+      },
       async (request) => {
         const v = await service.cancel(request.params.id);
         const attempts = await app.store.attempts.listByVerification(v.id);

@@ -24,7 +24,10 @@ export function webhookRoutes(app: App): FastifyPluginAsync {
         query: request.query as Record<string, string | undefined>,
       };
       if (provider.verifyWebhook && !provider.verifyWebhook(inbound)) {
-        app.logger.warn({ event: 'webhook.bad_signature', provider: provider.name }, 'webhook signature invalid');
+        app.logger.warn(
+          { event: 'webhook.bad_signature', provider: provider.name },
+          'webhook signature invalid',
+        );
         throw new OtpError('WEBHOOK_SIGNATURE_INVALID');
       }
       const reports = provider.parseDeliveryReports(inbound);
@@ -42,6 +45,7 @@ export function webhookRoutes(app: App): FastifyPluginAsync {
 
 function flattenHeaders(headers: FastifyRequest['headers']): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(headers)) out[key] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [key, value] of Object.entries(headers))
+    out[key] = Array.isArray(value) ? value.join(', ') : value;
   return out;
 }

@@ -68,7 +68,12 @@ export class ScriptedProvider implements Provider {
 
   /** Pushes a receipt as if the gateway called back. */
   report(providerMessageId: string, status: DeliveryStatus, errorCode?: string): void {
-    this.reportHandler?.({ providerMessageId, status, providerStatus: status, ...(errorCode ? { errorCode } : {}) });
+    this.reportHandler?.({
+      providerMessageId,
+      status,
+      providerStatus: status,
+      ...(errorCode ? { errorCode } : {}),
+    });
   }
 
   /** Makes `fetchDeliveryStatus` answer with this status (polling providers). */
