@@ -42,6 +42,7 @@ interface Row {
   p99: number;
   non2xx: number;
   errors: number;
+  statuses: string;
 }
 
 async function load(name: string, options: autocannon.Options): Promise<Row> {
@@ -52,6 +53,9 @@ async function load(name: string, options: autocannon.Options): Promise<Row> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
+    statuses: Object.entries(result.statusCodeStats ?? {})
+      .map(([code, stat]) => `${code}:${(stat as { count: number }).count}`)
+      .join(' '),
     errors: result.errors + result.timeouts,
   };
 }
@@ -95,9 +99,9 @@ async function main(): Promise<void> {
       body: JSON.stringify({ phone: '+31651860670', code: '123456' }),
     });
 
-    // Check with a wrong code: one verification, code never matches (attempt limit raised by many verifications).
+    // Check with a wrong code: 3,000 verifications (limits raised to 100 wrong checks each), code never matches.
     const targets: string[] = [];
-    for (let i = 0; i < 200; i++)
+    for (let i = 0; i < 3000; i++)
       targets.push((await postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i, 10_000_000) })).id);
     let w = 0;
     const wrong = await load('check, wrong code', {
@@ -190,6 +194,7 @@ async function main(): Promise<void> {
           )}  ${target === undefined ? '     -' : `≥${target.toFixed(2)}`}${target !== undefined && ratio < target ? ' MISS' : ''}  ${String(row.non2xx).padStart(7)}  ${String(row.errors).padStart(6)}`,
       );
     }
+    for (const row of rows) if (row.non2xx > 0) console.log(`  ${row.name}: status codes ${row.statuses}`);
     console.log(`\nfake BridgeXAPI gateway received ${fake.requests.length} requests`);
   } finally {
     for (const s of [baselineServer, otpgate, viaBridge]) s.child.kill('SIGTERM');

@@ -33,8 +33,10 @@ export interface DispatcherOptions {
 
 export interface DispatchResult {
   attempts: Attempt[];
-  /** The chain index whose attempt was accepted, or undefined when every step failed. */
-  acceptedIndex: number | undefined;
+  /** The chain index whose attempt was accepted. */
+  acceptedIndex: number;
+  /** The failover timer now armed for it (undefined: none). */
+  failoverAtMs: number | undefined;
 }
 
 /**
@@ -122,13 +124,18 @@ export class Dispatcher {
         const hasNext = index + 1 < v.chain.length;
         const failoverAtMs =
           hasNext && canReport ? this.o.clock.nowMs() + step.timeoutSeconds * 1000 : undefined;
-        await this.o.store.verifications.advanceChain({
-          id: v.id,
-          fromIndex: v.chainIndex,
-          toIndex: index,
-          failoverAtMs,
-          nowMs: this.o.clock.nowMs(),
-        });
+        // The first step's timer is armed when the verification is written; only a move writes.
+        const unchanged =
+          index === v.chainIndex && (failoverAtMs === undefined) === (v.failoverAtMs === undefined);
+        if (!unchanged) {
+          await this.o.store.verifications.advanceChain({
+            id: v.id,
+            fromIndex: v.chainIndex,
+            toIndex: index,
+            failoverAtMs,
+            nowMs: this.o.clock.nowMs(),
+          });
+        }
         this.o.logger.info(
           {
             event: 'message.accepted',
@@ -139,7 +146,7 @@ export class Dispatcher {
           },
           'message accepted by provider',
         );
-        return { attempts, acceptedIndex: index };
+        return { attempts, acceptedIndex: index, failoverAtMs: unchanged ? v.failoverAtMs : failoverAtMs };
       }
       lastFailure = result.failure;
       // Only failures that say something about the route's health count against its breaker.

@@ -48,11 +48,11 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
           ...(body.route_id !== undefined ? { routeId: body.route_id } : {}),
           ...(body.locale !== undefined ? { locale: body.locale } : {}),
         });
-        const attempts =
-          (await app.store.attempts.listByVerification(outcome.verification.id)) ?? outcome.attempts;
         return reply
           .code(201)
-          .send(verificationView(service, outcome.verification, 'pending', attempts, outcome.debugCode));
+          .send(
+            verificationView(service, outcome.verification, 'pending', outcome.attempts, outcome.debugCode),
+          );
       },
     );
 

@@ -1,3 +1,4 @@
+import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { DELIVERY_STATUSES, isFinalDelivery, type Attempt, type DeliveryStatus } from '../../core/index.js';
 import type { AttemptPatch, AttemptRepo } from '../store.js';
@@ -83,7 +84,10 @@ export class SqliteAttemptRepo implements AttemptRepo {
     (id: string, status: DeliveryStatus, nowMs: number, error: DeliveryError) => DeliveryResult
   >;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly group: GroupCommit,
+  ) {
     this.insertRow = db.prepare<AttemptRow>(ATTEMPT_SQL.insert);
     this.select = db.prepare<{ id: string }, AttemptRow>(ATTEMPT_SQL.get);
     this.updateRow = db.prepare<AttemptRow>(ATTEMPT_SQL.update);
@@ -115,24 +119,34 @@ export class SqliteAttemptRepo implements AttemptRepo {
   }
 
   async insert(a: Attempt): Promise<void> {
-    this.insertRow.run(fromAttempt(a));
+    return this.group.run(() => {
+      this.insertRow.run(fromAttempt(a));
+    });
   }
 
   async update(id: string, patch: AttemptPatch, nowMs: number): Promise<Attempt | undefined> {
-    return this.updateTx.immediate(id, patch, nowMs);
+    return this.group.run(() => {
+      return this.updateTx(id, patch, nowMs);
+    });
   }
 
   async get(id: string): Promise<Attempt | undefined> {
-    return this.read(id);
+    return this.group.run(() => {
+      return this.read(id);
+    });
   }
 
   async listByVerification(verificationId: string): Promise<Attempt[]> {
-    return this.byVerification.all({ verification_id: verificationId }).map(toAttempt);
+    return this.group.run(() => {
+      return this.byVerification.all({ verification_id: verificationId }).map(toAttempt);
+    });
   }
 
   async findByProviderMessageId(provider: string, providerMessageId: string): Promise<Attempt | undefined> {
-    const row = this.byProviderMessage.get({ provider, provider_message_id: providerMessageId });
-    return row && toAttempt(row);
+    return this.group.run(() => {
+      const row = this.byProviderMessage.get({ provider, provider_message_id: providerMessageId });
+      return row && toAttempt(row);
+    });
   }
 
   async applyDeliveryStatus(
@@ -141,15 +155,21 @@ export class SqliteAttemptRepo implements AttemptRepo {
     nowMs: number,
     error?: { code?: string; message?: string },
   ): Promise<DeliveryResult> {
-    return this.deliveryTx.immediate(id, status, nowMs, error);
+    return this.group.run(() => {
+      return this.deliveryTx(id, status, nowMs, error);
+    });
   }
 
   async listAwaitingReceipt(provider: string, sinceMs: number, limit: number): Promise<Attempt[]> {
-    return this.awaiting.all({ provider, since_ms: sinceMs, limit: rowLimit(limit) }).map(toAttempt);
+    return this.group.run(() => {
+      return this.awaiting.all({ provider, since_ms: sinceMs, limit: rowLimit(limit) }).map(toAttempt);
+    });
   }
 
   async listSince(sinceMs: number, limit: number): Promise<Attempt[]> {
-    return this.since.all({ since_ms: sinceMs, limit: rowLimit(limit) }).map(toAttempt);
+    return this.group.run(() => {
+      return this.since.all({ since_ms: sinceMs, limit: rowLimit(limit) }).map(toAttempt);
+    });
   }
 
   private read(id: string): Attempt | undefined {

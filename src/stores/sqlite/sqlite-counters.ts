@@ -1,3 +1,4 @@
+import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { CounterHit, CounterRepo } from '../store.js';
 import { decideCounterHit, visibleCounter } from '../transitions.js';
@@ -26,7 +27,10 @@ export class SqliteCounterRepo implements CounterRepo {
     (key: string, windowSeconds: number, nowMs: number, amount: number) => CounterHit
   >;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly group: GroupCommit,
+  ) {
     this.select = db.prepare<{ key: string }, CounterRow>(COUNTER_SQL.get);
     this.upsert = db.prepare<CounterRow>(COUNTER_SQL.upsert);
     this.purge = db.prepare<{ before_ms: number; limit: number }>(COUNTER_SQL.purgeExpired);
@@ -40,11 +44,15 @@ export class SqliteCounterRepo implements CounterRepo {
   }
 
   async hit(key: string, windowSeconds: number, nowMs: number, amount = 1): Promise<CounterHit> {
-    return this.hitTx.immediate(key, windowSeconds, nowMs, amount);
+    return this.group.run(() => {
+      return this.hitTx(key, windowSeconds, nowMs, amount);
+    });
   }
 
   async peek(key: string, nowMs: number): Promise<CounterHit> {
-    return visibleCounter(this.read(key), nowMs);
+    return this.group.run(() => {
+      return visibleCounter(this.read(key), nowMs);
+    });
   }
 
   /** Drops up to `limit` counters whose window closed before `beforeMs`. */

@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { rowLimit } from '../transitions.js';
 import { migrateSchema } from './schema.js';
+import { GroupCommit } from './group-commit.js';
 import { SqliteAttemptRepo } from './sqlite-attempts.js';
 import { SqliteCounterRepo } from './sqlite-counters.js';
 import { SqliteVerificationRepo } from './sqlite-verifications.js';
@@ -17,7 +19,8 @@ const BUSY_TIMEOUT_MS = 5000;
 /**
  * The embedded default store: one SQLite file, safe to share between processes on one host.
  * better-sqlite3 is synchronous, so an ATOMIC method (one transaction) cannot interleave with
- * another call in this process; BEGIN IMMEDIATE serialises it against other processes.
+ * another call in this process; BEGIN IMMEDIATE serialises it against other processes. Calls
+ * share commits through GroupCommit: each resolves only once its batch is durable.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -25,6 +28,7 @@ export class SqliteStore implements Store {
   readonly attempts: SqliteAttemptRepo;
   readonly counters: SqliteCounterRepo;
   private readonly db: Database.Database;
+  private readonly group: GroupCommit;
   private readonly purgeTx: Database.Transaction<(beforeMs: number, limit: number) => number>;
 
   constructor(options: SqliteStoreOptions) {
@@ -36,6 +40,11 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       this.db.pragma('foreign_keys = ON');
+      // Throughput: a 64 MiB page cache keeps the hot indexes in memory, and checkpointing every
+      // ~40 MiB of WAL instead of every 4 MiB makes the checkpoint's fsync rare (NORMAL syncs only there).
+      this.db.pragma('cache_size = -65536');
+      this.db.pragma('wal_autocheckpoint = 10000');
+      this.db.pragma('temp_store = MEMORY');
       // Statements are prepared once, against tables that must therefore exist already.
       migrateSchema(this.db);
     } catch (error) {
@@ -43,9 +52,10 @@ export class SqliteStore implements Store {
       this.db.close();
       throw error;
     }
-    this.verifications = new SqliteVerificationRepo(this.db);
-    this.attempts = new SqliteAttemptRepo(this.db);
-    this.counters = new SqliteCounterRepo(this.db);
+    this.group = new GroupCommit(this.db, options.path === ':memory:' ? undefined : resolve(options.path));
+    this.verifications = new SqliteVerificationRepo(this.db, this.group);
+    this.attempts = new SqliteAttemptRepo(this.db, this.group);
+    this.counters = new SqliteCounterRepo(this.db, this.group);
     this.purgeTx = this.db.transaction((beforeMs: number, limit: number): number => {
       const removed = this.verifications.deleteExpired(beforeMs, limit);
       this.counters.deleteExpired(beforeMs, limit);
@@ -63,11 +73,14 @@ export class SqliteStore implements Store {
   }
 
   async purgeExpired(beforeMs: number, limit: number): Promise<number> {
-    return this.purgeTx.immediate(beforeMs, rowLimit(limit));
+    return this.group.run(() => this.purgeTx(beforeMs, rowLimit(limit)));
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.group.commit();
+    this.group.detach();
+    this.db.close();
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { Verification } from '../../core/index.js';
 import type {
@@ -98,7 +99,10 @@ export class SqliteVerificationRepo implements VerificationRepo {
     (id: string, to: 'canceled' | 'failed', nowMs: number) => FinishResult
   >;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly group: GroupCommit,
+  ) {
     this.insert = db.prepare<VerificationRow>(VERIFICATION_SQL.insert);
     this.select = db.prepare<{ id: string }, VerificationRow>(VERIFICATION_SQL.get);
     this.findPending = db.prepare<{ destination: string; purpose: string }, VerificationRow>(
@@ -155,58 +159,80 @@ export class SqliteVerificationRepo implements VerificationRepo {
   }
 
   async insertIfNoActive(v: Verification, nowMs: number): Promise<InsertOutcome> {
-    return this.insertTx.immediate(v, nowMs);
+    return this.group.run(() => {
+      return this.insertTx(v, nowMs);
+    });
   }
 
   async get(id: string): Promise<Verification | undefined> {
-    return this.read(id);
+    return this.group.run(() => {
+      return this.read(id);
+    });
   }
 
   async findActive(destination: string, purpose: string, nowMs: number): Promise<Verification | undefined> {
-    const row = this.findPending.get({ destination, purpose });
-    const v = row && toVerification(row);
-    return v && isActive(v, nowMs) ? v : undefined;
+    return this.group.run(() => {
+      const row = this.findPending.get({ destination, purpose });
+      const v = row && toVerification(row);
+      return v && isActive(v, nowMs) ? v : undefined;
+    });
   }
 
   async findLatest(destination: string, purpose: string): Promise<Verification | undefined> {
-    const row = this.selectLatest.get({ destination, purpose });
-    return row && toVerification(row);
+    return this.group.run(() => {
+      const row = this.selectLatest.get({ destination, purpose });
+      return row && toVerification(row);
+    });
   }
 
   async reserveResend(args: ResendArgs): Promise<ResendOutcome> {
-    return this.resendTx.immediate(args);
+    return this.group.run(() => {
+      return this.resendTx(args);
+    });
   }
 
   async recordCheck(args: CheckArgs): Promise<CheckOutcome> {
-    return this.checkTx.immediate(args);
+    return this.group.run(() => {
+      return this.checkTx(args);
+    });
   }
 
   async finish(id: string, to: 'canceled' | 'failed', nowMs: number): Promise<FinishResult> {
-    return this.finishTx.immediate(id, to, nowMs);
+    return this.group.run(() => {
+      return this.finishTx(id, to, nowMs);
+    });
   }
 
   async advanceChain(args: AdvanceArgs): Promise<boolean> {
-    // A single conditional UPDATE is its own compare-and-set.
-    const result = this.advance.run({
-      id: args.id,
-      from_index: args.fromIndex,
-      to_index: args.toIndex,
-      failover_at_ms: args.failoverAtMs ?? null,
-      now_ms: args.nowMs,
+    return this.group.run(() => {
+      // A single conditional UPDATE is its own compare-and-set.
+      const result = this.advance.run({
+        id: args.id,
+        from_index: args.fromIndex,
+        to_index: args.toIndex,
+        failover_at_ms: args.failoverAtMs ?? null,
+        now_ms: args.nowMs,
+      });
+      return result.changes === 1;
     });
-    return result.changes === 1;
   }
 
   async clearFailover(id: string, atIndex: number, nowMs: number): Promise<void> {
-    this.clear.run({ id, at_index: atIndex, now_ms: nowMs });
+    return this.group.run(() => {
+      this.clear.run({ id, at_index: atIndex, now_ms: nowMs });
+    });
   }
 
   async countActive(nowMs: number): Promise<number> {
-    return this.countPending.get({ now_ms: nowMs })?.n ?? 0;
+    return this.group.run(() => {
+      return this.countPending.get({ now_ms: nowMs })?.n ?? 0;
+    });
   }
 
   async listDueFailovers(nowMs: number, limit: number): Promise<Verification[]> {
-    return this.dueFailovers.all({ now_ms: nowMs, limit: rowLimit(limit) }).map(toVerification);
+    return this.group.run(() => {
+      return this.dueFailovers.all({ now_ms: nowMs, limit: rowLimit(limit) }).map(toVerification);
+    });
   }
 
   /** Deletes up to `limit` rows expired before `beforeMs`; their attempts go by ON DELETE CASCADE. */
