@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { randomBytesPooled } from './random.js';
 
 /**
  * Reversible protection of the current code, needed only because failover must resend the same
@@ -16,7 +17,7 @@ export class CodeCipher {
 
   /** `aad` binds the ciphertext to its verification id, so it cannot be moved to another row. */
   encrypt(code: string, aad: string): Buffer {
-    const iv = randomBytes(12);
+    const iv = randomBytesPooled(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(aad, 'utf8'));
     const body = Buffer.concat([cipher.update(code, 'utf8'), cipher.final()]);

@@ -18,12 +18,15 @@ import { OTPGATE_VERSION } from '../version.js';
 /** Builds the HTTP server for an app. Does not listen; call `.listen()` or `.inject()`. */
 export async function buildServer(app: App): Promise<FastifyInstance> {
   const { config } = app;
+  const requestIdPrefix = app.random.hex(4);
+  let requestCounter = 0;
   const fastify = Fastify({
     logger: config.requestLogging ? { level: config.logLevel } : false,
     disableRequestLogging: !config.requestLogging,
     bodyLimit: config.maxBodyBytes,
     trustProxy: false,
-    genReqId: () => `req_${app.random.hex(8)}`,
+    // Request ids only correlate logs and errors; a per-process prefix plus a counter is unique and cheap.
+    genReqId: () => `req_${requestIdPrefix}${(requestCounter++).toString(36)}`,
     ajv: {
       // Strict input: no type coercion, no silently dropped fields (unknown fields are a 400).
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },

@@ -199,14 +199,15 @@ export class Dispatcher {
       ...(errorMessage !== undefined ? { message: errorMessage } : {}),
     });
     if (!applied?.changed) return applied?.attempt ?? attempt;
-    const v = await this.o.store.verifications.get(attempt.verificationId);
-    if (!v || v.status !== 'pending' || v.chainIndex !== attempt.stepIndex) return applied.attempt;
     if (status === 'delivered') {
-      await this.o.store.verifications.clearFailover(v.id, attempt.stepIndex, nowMs);
+      // Conditional on the chain still being at this step, so no read is needed first.
+      await this.o.store.verifications.clearFailover(attempt.verificationId, attempt.stepIndex, nowMs);
       this.o.routing.recordOutcome(attempt.routeId, true);
     } else if (isFailedDelivery(status)) {
       this.o.routing.recordOutcome(attempt.routeId, false);
-      await this.failover(v, 'receipt');
+      const v = await this.o.store.verifications.get(attempt.verificationId);
+      if (v && v.status === 'pending' && v.chainIndex === attempt.stepIndex)
+        await this.failover(v, 'receipt');
     }
     return applied.attempt;
   }

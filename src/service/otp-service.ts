@@ -124,26 +124,34 @@ export class OtpService {
       });
     }
     const nowMs = this.o.clock.nowMs();
-    let v: Verification | undefined;
+    let target: { id: string } | { latestFor: { destination: string; purpose: string } };
     if ('id' in input) {
-      v = await this.o.store.verifications.get(input.id);
+      target = { id: input.id };
     } else {
       const purpose = normalizePurpose(input.purpose);
       const { destination } = this.normalizeDestination(input.to, input.to.includes('@') ? 'email' : 'sms');
-      v = await this.o.store.verifications.findLatest(destination, purpose);
+      target = { latestFor: { destination, purpose } };
     }
-    if (!v) return { kind: 'not_found' };
+    // One atomic store step: find the row, compare in constant time, count a wrong code against the
+    // verification and against its destination (so a new code does not reset the budget).
     const outcome = await this.o.store.verifications.recordCheck({
-      id: v.id,
-      candidateHash: this.o.vault.hashCandidate(v, input.code),
+      ...target,
+      candidateHash: (v) => this.o.vault.hashCandidate(v, input.code),
       nowMs,
       maxChecks: this.o.policy.maxChecks,
+      failedCounter: {
+        key: (v) => failedChecksKey(v.destination, v.purpose),
+        windowSeconds: this.o.policy.failedChecksWindowSeconds,
+      },
     });
     switch (outcome.kind) {
       case 'not_found':
         return { kind: 'not_found' };
       case 'approved':
-        this.o.logger.info({ event: 'verification.approved', verification: v.id }, 'verification approved');
+        this.o.logger.info(
+          { event: 'verification.approved', verification: outcome.verification.id },
+          'verification approved',
+        );
         return { kind: 'approved', verification: outcome.verification };
       case 'not_pending':
         return {
@@ -153,13 +161,8 @@ export class OtpService {
         };
       case 'wrong': {
         const after = outcome.verification;
-        await this.o.store.counters.hit(
-          failedChecksKey(after.destination, after.purpose),
-          this.o.policy.failedChecksWindowSeconds,
-          nowMs,
-        );
         this.o.logger.info(
-          { event: 'verification.wrong_code', verification: v.id, failed_checks: after.failedChecks },
+          { event: 'verification.wrong_code', verification: after.id, failed_checks: after.failedChecks },
           'wrong code',
         );
         return {

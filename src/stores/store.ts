@@ -42,11 +42,19 @@ export type ResendOutcome =
   | { kind: 'not_found' };
 
 export interface CheckArgs {
-  id: string;
-  /** HMAC of the submitted code, bound to this verification (see CodeHasher). */
-  candidateHash: Buffer;
+  /** The verification to check. Exactly one of `id` and `latestFor` is given. */
+  id?: string;
+  /** Check the most recently created verification for (destination, purpose) instead (see findLatest). */
+  latestFor?: { destination: string; purpose: string };
+  /**
+   * HMAC of the submitted code bound to the verification (see CodeHasher). A function is called
+   * with the row found, so a caller that knows only the destination needs no separate read.
+   */
+  candidateHash: Buffer | ((v: Verification) => Buffer);
   nowMs: number;
   maxChecks: number;
+  /** On a wrong code, also add 1 to this fixed-window counter (key derived from the row) in the same atomic step. */
+  failedCounter?: { key: (v: Verification) => string; windowSeconds: number };
 }
 
 export type CheckOutcome =
@@ -80,7 +88,7 @@ export interface VerificationRepo {
   findLatest(destination: string, purpose: string): Promise<Verification | undefined>;
   /** ATOMIC: cooldown + send-limit check and the new code in one step. Resets the chain to step 0. */
   reserveResend(args: ResendArgs): Promise<ResendOutcome>;
-  /** ATOMIC: of N concurrent correct checks exactly one approves; failedChecks never passes maxChecks. */
+  /** ATOMIC: of N concurrent correct checks exactly one approves; failedChecks never passes maxChecks; a wrong code and its `failedCounter` hit land together. */
   recordCheck(args: CheckArgs): Promise<CheckOutcome>;
   /** ATOMIC: pending → `to` (canceled, failed). Returns the verification after the call, or undefined if unknown. `changed` is false when it was not pending. */
   finish(

@@ -55,7 +55,8 @@ export function decideCheck(
     const locked: Verification = { ...v, status: 'max_attempts_reached', updatedAtMs: args.nowMs };
     return { outcome: { kind: 'not_pending', verification: locked }, write: true };
   }
-  if (digestsEqual(v.codeHash, args.candidateHash)) {
+  const candidate = typeof args.candidateHash === 'function' ? args.candidateHash(v) : args.candidateHash;
+  if (digestsEqual(v.codeHash, candidate)) {
     return {
       outcome: { kind: 'approved', verification: { ...v, status: 'approved', updatedAtMs: args.nowMs } },
       write: true,

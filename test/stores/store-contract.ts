@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../../src/stores/store.js';
 import { attemptContract } from './contract/attempts.js';
 import { concurrencyContract } from './contract/concurrency.js';
+import { checkFormsContract } from './contract/check-forms.js';
 import { counterContract } from './contract/counters.js';
 import { lifecycleContract } from './contract/lifecycle.js';
 import { verificationContract } from './contract/verifications.js';
@@ -36,6 +37,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
 
     verificationContract(getStore);
     concurrencyContract(getStore);
+    checkFormsContract(getStore);
     attemptContract(getStore);
     counterContract(getStore);
     lifecycleContract(getStore);

@@ -1,3 +1,4 @@
+import type { MemoryCounterRepo } from './memory-counters.js';
 import type { Verification } from '../../core/index.js';
 import type {
   AdvanceArgs,
@@ -35,6 +36,8 @@ export class MemoryVerificationRepo implements VerificationRepo {
   /** Pending rows with an armed failover timer only. */
   private readonly byFailover = new SortedIndex();
 
+  constructor(private readonly counters: MemoryCounterRepo) {}
+
   has(id: string): boolean {
     return this.rows.has(id);
   }
@@ -65,9 +68,14 @@ export class MemoryVerificationRepo implements VerificationRepo {
   }
 
   async findLatest(destination: string, purpose: string): Promise<Verification | undefined> {
-    const id = this.byKey.get(activeKey(destination, purpose))?.at(-1);
-    const v = id === undefined ? undefined : this.rows.get(id);
+    const v = this.latest({ destination, purpose });
     return v && copyVerification(v);
+  }
+
+  private latest(key: { destination: string; purpose: string } | undefined): Verification | undefined {
+    if (!key) return undefined;
+    const id = this.byKey.get(activeKey(key.destination, key.purpose))?.at(-1);
+    return id === undefined ? undefined : this.rows.get(id);
   }
 
   async reserveResend(args: ResendArgs): Promise<ResendOutcome> {
@@ -79,10 +87,18 @@ export class MemoryVerificationRepo implements VerificationRepo {
   }
 
   async recordCheck(args: CheckArgs): Promise<CheckOutcome> {
-    const v = this.rows.get(args.id);
+    const v = args.id !== undefined ? this.rows.get(args.id) : this.latest(args.latestFor);
     if (!v) return { kind: 'not_found' };
     const { outcome, write } = decideCheck(v, args);
     if (write) this.write(outcome.verification);
+    if (outcome.kind === 'wrong' && args.failedCounter) {
+      this.counters.hitNow(
+        args.failedCounter.key(outcome.verification),
+        args.failedCounter.windowSeconds,
+        args.nowMs,
+        1,
+      );
+    }
     return { ...outcome, verification: copyVerification(outcome.verification) };
   }
 

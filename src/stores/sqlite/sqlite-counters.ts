@@ -43,6 +43,13 @@ export class SqliteCounterRepo implements CounterRepo {
     );
   }
 
+  /** The synchronous hit, for other repos' transactions (a wrong code counts in the same step). */
+  hitNow(key: string, windowSeconds: number, nowMs: number, amount: number): CounterHit {
+    const next = decideCounterHit(this.read(key), windowSeconds, nowMs, amount);
+    this.upsert.run({ key, count: next.count, reset_at_ms: next.resetAtMs });
+    return next;
+  }
+
   async hit(key: string, windowSeconds: number, nowMs: number, amount = 1): Promise<CounterHit> {
     return this.group.run(() => {
       return this.hitTx(key, windowSeconds, nowMs, amount);

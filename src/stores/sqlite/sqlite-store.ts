@@ -53,9 +53,9 @@ export class SqliteStore implements Store {
       throw error;
     }
     this.group = new GroupCommit(this.db, options.path === ':memory:' ? undefined : resolve(options.path));
-    this.verifications = new SqliteVerificationRepo(this.db, this.group);
-    this.attempts = new SqliteAttemptRepo(this.db, this.group);
     this.counters = new SqliteCounterRepo(this.db, this.group);
+    this.verifications = new SqliteVerificationRepo(this.db, this.group, this.counters);
+    this.attempts = new SqliteAttemptRepo(this.db, this.group);
     this.purgeTx = this.db.transaction((beforeMs: number, limit: number): number => {
       const removed = this.verifications.deleteExpired(beforeMs, limit);
       this.counters.deleteExpired(beforeMs, limit);

@@ -1,3 +1,4 @@
+import type { SqliteCounterRepo } from './sqlite-counters.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { Verification } from '../../core/index.js';
@@ -59,6 +60,10 @@ export const VERIFICATION_SQL = {
   findLatest: `SELECT * FROM verifications WHERE destination = @destination AND purpose = @purpose
     ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`,
   update: `UPDATE verifications SET ${MUTABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
+  // A check changes only these columns; naming only them keeps SQLite from touching the
+  // destination/expiry indexes on the hottest write path.
+  checkUpdate: `UPDATE verifications SET status = @status, failed_checks = @failed_checks,
+    updated_at_ms = @updated_at_ms WHERE id = @id`,
   advanceChain: `UPDATE verifications SET chain_index = @to_index, failover_at_ms = @failover_at_ms,
     updated_at_ms = @now_ms WHERE id = @id AND status = 'pending' AND chain_index = @from_index`,
   clearFailover: `UPDATE verifications SET failover_at_ms = NULL, updated_at_ms = @now_ms
@@ -82,6 +87,9 @@ export class SqliteVerificationRepo implements VerificationRepo {
   private readonly findPending: Statement<[{ destination: string; purpose: string }], VerificationRow>;
   private readonly selectLatest: Statement<[{ destination: string; purpose: string }], VerificationRow>;
   private readonly update: Statement<[VerificationRow]>;
+  private readonly checkUpdate: Statement<
+    [{ id: string; status: string; failed_checks: number; updated_at_ms: number }]
+  >;
   private readonly advance: Statement<
     [{ id: string; from_index: number; to_index: number; failover_at_ms: number | null; now_ms: number }]
   >;
@@ -102,6 +110,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
   constructor(
     db: Database,
     private readonly group: GroupCommit,
+    private readonly counters: SqliteCounterRepo,
   ) {
     this.insert = db.prepare<VerificationRow>(VERIFICATION_SQL.insert);
     this.select = db.prepare<{ id: string }, VerificationRow>(VERIFICATION_SQL.get);
@@ -112,6 +121,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
       VERIFICATION_SQL.findLatest,
     );
     this.update = db.prepare<VerificationRow>(VERIFICATION_SQL.update);
+    this.checkUpdate = db.prepare(VERIFICATION_SQL.checkUpdate);
     this.advance = db.prepare<{
       id: string;
       from_index: number;
@@ -143,10 +153,26 @@ export class SqliteVerificationRepo implements VerificationRepo {
       return outcome;
     });
     this.checkTx = db.transaction((args: CheckArgs): CheckOutcome => {
-      const current = this.read(args.id);
+      const current = args.id !== undefined ? this.read(args.id) : this.readLatest(args.latestFor);
       if (!current) return { kind: 'not_found' };
       const { outcome, write } = decideCheck(current, args);
-      if (write) this.update.run(fromVerification(outcome.verification));
+      if (write) {
+        const next = outcome.verification;
+        this.checkUpdate.run({
+          id: next.id,
+          status: next.status,
+          failed_checks: next.failedChecks,
+          updated_at_ms: next.updatedAtMs,
+        });
+      }
+      if (outcome.kind === 'wrong' && args.failedCounter) {
+        this.counters.hitNow(
+          args.failedCounter.key(outcome.verification),
+          args.failedCounter.windowSeconds,
+          args.nowMs,
+          1,
+        );
+      }
       return outcome;
     });
     this.finishTx = db.transaction((id: string, to: 'canceled' | 'failed', nowMs: number): FinishResult => {
@@ -238,6 +264,11 @@ export class SqliteVerificationRepo implements VerificationRepo {
   /** Deletes up to `limit` rows expired before `beforeMs`; their attempts go by ON DELETE CASCADE. */
   deleteExpired(beforeMs: number, limit: number): number {
     return this.purge.run({ before_ms: beforeMs, limit }).changes;
+  }
+
+  private readLatest(key: { destination: string; purpose: string } | undefined): Verification | undefined {
+    const row = key && this.selectLatest.get(key);
+    return row && toVerification(row);
   }
 
   private read(id: string): Verification | undefined {

@@ -1,0 +1,12 @@
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof', '--import', 'tsx', 'bench/servers.ts', 'otpgate'], { stdio: ['ignore', 'pipe', 'ignore'] });
+const port = await new Promise<string>((r) => child.stdout!.on('data', (d: Buffer) => { const m = /READY (\d+)/.exec(d.toString()); if (m) r(m[1]!); }));
+const url = `http://127.0.0.1:${port}`;
+const ids: string[] = [];
+for (let i = 0; i < 2000; i++) ids.push(((await (await fetch(`${url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: `+316${10000000 + i}` }) })).json()) as { id: string }).id);
+let w = 0;
+const res = await autocannon({ url, connections: 50, duration: 5, requests: [{ method: 'POST', path: '/v1/verifications/check', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ id: ids[w++ % ids.length], code: '0000000000' }) }) }] });
+console.log(res.requests.average, res.statusCodeStats);
+child.kill('SIGINT');
+await new Promise((r) => setTimeout(r, 1500));

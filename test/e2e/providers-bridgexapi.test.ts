@@ -1,0 +1,249 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConfigFile } from '../../src/config/index.js';
+import { startBridgeXApiFake, type BridgeXApiFake } from '../fakes/bridgexapi-fake.js';
+import { startTestServer, type TestServer } from '../support/harness.js';
+
+/**
+ * otpgate over real HTTP with the real BridgeXAPI adapter talking to the local fake gateway:
+ * /send-otp fields, DLR polling, receipt and send-error failover, balance errors and estimates.
+ */
+
+const PHONE = '+31651860670';
+const DIGITS = '31651860670';
+
+let t: TestServer | undefined;
+const fakes: BridgeXApiFake[] = [];
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+  for (const fake of fakes.splice(0)) await fake.close();
+});
+
+async function fake(options: Parameters<typeof startBridgeXApiFake>[0] = {}): Promise<BridgeXApiFake> {
+  const started = await startBridgeXApiFake({ balanceEur: 10, ...options });
+  fakes.push(started);
+  return started;
+}
+
+const bridgeProvider = (f: BridgeXApiFake, routeId: number) => ({
+  type: 'bridgexapi',
+  apiKey: f.apiKey,
+  baseUrl: f.url,
+  routeId,
+  callerId: 'OTPGATE',
+  timeoutMs: 2000,
+});
+
+/** One otpgate route 3 over one BridgeXAPI instance on BridgeXAPI route 3 (0.071 EUR in the fake). */
+async function single(rateMicros = 71_000): Promise<{ t: TestServer; bx: BridgeXApiFake }> {
+  const bx = await fake();
+  const config: ConfigFile = {
+    providers: { bx: bridgeProvider(bx, 3) },
+    routes: [
+      {
+        id: 3,
+        name: 'bx-route-3',
+        provider: 'bx',
+        channel: 'sms',
+        sender: 'ACME',
+        rates: [{ prefix: '', priceMicros: rateMicros }],
+      },
+    ],
+    defaultRouteId: 3,
+  };
+  t = await startTestServer({ config });
+  return { t, bx };
+}
+
+/** NL chain: route 1 over instance "bx-a" (fake A, BridgeXAPI route 3) → route 2 over "bx-b" (fake B, route 8). */
+async function chain(): Promise<{ t: TestServer; a: BridgeXApiFake; b: BridgeXApiFake }> {
+  const a = await fake({ firstOrderId: 1000 });
+  const b = await fake({ firstOrderId: 5000 });
+  const config: ConfigFile = {
+    providers: { 'bx-a': bridgeProvider(a, 3), 'bx-b': bridgeProvider(b, 8) },
+    routes: [
+      { id: 1, name: 'primary', provider: 'bx-a', channel: 'sms', rates: [{ prefix: '31', priceMicros: 71_000 }] },
+      { id: 2, name: 'secondary', provider: 'bx-b', channel: 'sms', rates: [{ prefix: '', priceMicros: 75_000 }] },
+    ],
+    routingPolicies: [
+      { name: 'nl', match: { countries: ['NL'] }, strategy: 'ordered', routes: [1, 2], timeoutSeconds: 30 },
+    ],
+    defaultRouteId: 1,
+  };
+  t = await startTestServer({ config });
+  return { t, a, b };
+}
+
+const sendSms = (f: BridgeXApiFake) =>
+  f.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/send_sms');
+
+describe('BridgeXAPI end to end (real adapter, fake gateway)', () => {
+  it('/send-otp on route 3 returns the BridgeXAPI ids and an otpgate delivery_status_url', async () => {
+    const { t, bx } = await single();
+    const res = await t.request('POST', '/send-otp', {
+      phone_number: DIGITS,
+      purpose: 'login',
+      route_id: 3,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'otp_sent', route_id: 3, purpose: 'login' });
+    const code: string = res.body.debug_code;
+    expect(code).toMatch(/^\d{6}$/);
+
+    // The fake saw exactly one send_sms, authenticated, on route 3, digits only, with the code.
+    const sends = sendSms(bx);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.headers['x-api-key']).toBe(bx.apiKey);
+    expect(sends[0]!.json).toMatchObject({ route_id: 3, caller_id: 'ACME', numbers: [DIGITS] });
+    const sent = sends[0]!.json as { message: string };
+    expect(sent.message).toContain(code);
+
+    const record = [...bx.messages.values()][0]!;
+    expect(res.body.bx_message_id).toMatch(/^BX-\d+-[0-9a-f]{16}$/);
+    expect(res.body.bx_message_id).toBe(record.bx_message_id);
+    expect(res.body.bx_message_id.startsWith(`BX-${record.sms_order_id}-`)).toBe(true);
+    expect(res.body.order_id).toBe(String(record.sms_order_id));
+    expect(typeof res.body.order_id).toBe('string');
+
+    const statusUrl = new URL(res.body.delivery_status_url as string);
+    expect(`${statusUrl.protocol}//${statusUrl.host}`).toBe(t.app.config.publicUrl);
+    expect(statusUrl.pathname).toMatch(/^\/v1\/messages\/msg_[A-Za-z0-9]+$/);
+    // No key of any kind on this request.
+    const viaHttp = await fetch(`${t.url}${statusUrl.pathname}`);
+    expect(viaHttp.status).toBe(200);
+    const message = (await viaHttp.json()) as Record<string, unknown>;
+    expect(message).toMatchObject({
+      route_id: 3,
+      provider: 'bx',
+      channel: 'sms',
+      provider_message_id: record.bx_message_id,
+      status: 'queued',
+    });
+  });
+
+  it('polls the DLR: DELIVERED at the gateway becomes delivered in otpgate', async () => {
+    const { t, bx } = await single();
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    expect(res.status).toBe(201);
+    const attempt = res.body.attempt;
+    // Nothing changed at the gateway yet: the poll applies nothing.
+    expect(await t.app.background.tickReceiptPolls()).toBe(0);
+
+    bx.setDlrStatus(attempt.provider_message_id, 'DELIVERED');
+    expect(await t.app.background.tickReceiptPolls()).toBe(1);
+    expect(
+      bx.requests.some(
+        (r) => r.method === 'GET' && r.path === `/api/v1/dlr/${encodeURIComponent(attempt.provider_message_id)}`,
+      ),
+    ).toBe(true);
+    const view = await t.request('GET', `/v1/messages/${attempt.id}`);
+    expect(view.status).toBe(200);
+    expect(view.body.status).toBe('delivered');
+    expect(view.body.delivered_at).not.toBeNull();
+    // A delivered message is not polled again.
+    expect(await t.app.background.tickReceiptPolls()).toBe(0);
+  });
+
+  it('a FAILED DLR on the primary fails over (by polling) with the same code, which verifies via /verify-otp', async () => {
+    const { t, a, b } = await chain();
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    expect(res.status).toBe(201);
+    expect(res.body.attempt).toMatchObject({ route_id: 1, provider: 'bx-a', status: 'queued' });
+    const code: string = res.body.debug_code;
+    expect(sendSms(b)).toHaveLength(0);
+
+    a.setDlrStatus(res.body.attempt.provider_message_id, 'FAILED', 'EXPIRED');
+    expect(await t.app.background.tickReceiptPolls()).toBe(1);
+
+    const second = sendSms(b);
+    expect(second).toHaveLength(1);
+    expect(second[0]!.json).toMatchObject({ route_id: 8, numbers: [DIGITS] });
+    expect((second[0]!.json as { message: string }).message).toContain(code);
+    const view = await t.request('GET', `/v1/verifications/${res.body.id}`);
+    expect(view.body.route_id).toBe(2);
+    expect(view.body.attempts.map((x: any) => [x.route_id, x.provider, x.status])).toEqual([
+      [1, 'bx-a', 'failed'],
+      [2, 'bx-b', 'queued'],
+    ]);
+    expect(sendSms(a)).toHaveLength(1);
+
+    const verified = await t.request('POST', '/verify-otp', { phone_number: DIGITS, code, purpose: 'login' });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ status: 'otp_verified', verified: true });
+  });
+
+  it('a primary answering 500 fails over to the secondary within the same request', async () => {
+    const { t, a, b } = await chain();
+    a.setMode('server_error');
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    expect(res.status).toBe(201);
+    expect(res.body.attempts.map((x: any) => [x.route_id, x.status, x.error_code])).toEqual([
+      [1, 'failed', '500'],
+      [2, 'queued', null],
+    ]);
+    expect(sendSms(a)).toHaveLength(1);
+    const second = sendSms(b);
+    expect(second).toHaveLength(1);
+    expect((second[0]!.json as { message: string }).message).toContain(res.body.debug_code);
+    expect(res.body.attempt.provider_message_id).toBe([...b.messages.keys()][0]);
+    const check = await t.request('POST', '/v1/verifications/check', {
+      id: res.body.id,
+      code: res.body.debug_code,
+    });
+    expect(check.body).toMatchObject({ status: 'approved', valid: true });
+  });
+
+  it('an empty balance on a single-route chain is 402 INSUFFICIENT_BALANCE', async () => {
+    const { t, bx } = await single();
+    bx.balanceEur = 0;
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    expect(res.status).toBe(402);
+    expect(res.body.error.code).toBe('INSUFFICIENT_BALANCE');
+    expect(sendSms(bx)).toHaveLength(1);
+    expect(bx.messages.size).toBe(0);
+  });
+
+  it('the estimate reports the gateway balance, and its price equals what the send records (rate card = gateway price)', async () => {
+    const { t, bx } = await single(71_000);
+    const estimate = await t.request('POST', '/v1/estimate', { to: PHONE, route_id: 3 });
+    expect(estimate.status).toBe(200);
+    expect(estimate.body).toMatchObject({
+      route_id: 3,
+      segments: 1,
+      encoding: 'GSM-7',
+      unit_price_micros: 71_000,
+      total_price_micros: 71_000,
+      currency: 'EUR',
+      balance_micros: 10_000_000,
+      sufficient_balance: true,
+    });
+    const asked = bx.requests.filter((r) => r.path === '/api/v1/estimate');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.json).toMatchObject({ route_id: 3, caller_id: 'ACME', numbers: [DIGITS] });
+    expect(sendSms(bx)).toHaveLength(0); // an estimate never sends
+
+    const sent = await t.request('POST', '/v1/verifications', { to: PHONE, route_id: 3 });
+    expect(sent.status).toBe(201);
+    expect(sent.body.attempt.price_micros).toBe(estimate.body.total_price_micros);
+    expect(sent.body.attempt.currency).toBe(estimate.body.currency);
+
+    // The balance comes from the gateway: after the send it is lower, and too little is reported.
+    bx.balanceEur = 0.05;
+    const low = await t.request('POST', '/v1/estimate', { to: PHONE, route_id: 3 });
+    expect(low.body).toMatchObject({ balance_micros: 50_000, sufficient_balance: false });
+  });
+
+  // BUG (reported): the estimate prices by the rate card only, while the send overwrites the
+  // attempt's price with the cost the adapter reports (dispatcher.ts, result.priceMicros), so the
+  // two disagree as soon as the rate card is not exactly the gateway's price. The provider's own
+  // quote (estimate().priceMicros, 71 000 here) is fetched by the estimate but thrown away.
+  it.fails('the estimate equals the recorded price even when the rate card differs from the gateway price', async () => {
+    const { t } = await single(65_000);
+    const estimate = await t.request('POST', '/v1/estimate', { to: PHONE, route_id: 3 });
+    expect(estimate.status).toBe(200);
+    const sent = await t.request('POST', '/v1/verifications', { to: PHONE, route_id: 3 });
+    expect(sent.status).toBe(201);
+    // Today: estimate 65 000 (rate card), recorded 71 000 (gateway cost).
+    expect(sent.body.attempt.price_micros).toBe(estimate.body.total_price_micros);
+  });
+});

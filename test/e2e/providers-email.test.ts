@@ -1,0 +1,117 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConfigFile } from '../../src/config/index.js';
+import { startTestServer, type TestServer } from '../support/harness.js';
+
+/** otpgate over real HTTP with the real e-mail adapter delivering to a local SMTP server. */
+
+interface Received {
+  mailFrom: string | undefined;
+  rcptTo: string[];
+  raw: string;
+}
+
+let t: TestServer | undefined;
+let smtp: SMTPServer | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+  const server = smtp;
+  smtp = undefined;
+  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function startSmtp(): Promise<{ port: number; received: Received[] }> {
+  const received: Received[] = [];
+  smtp = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        received.push({
+          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+          rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        callback();
+      });
+    },
+  });
+  const server = smtp;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.server.address() as AddressInfo).port, received };
+}
+
+async function setup(): Promise<{ t: TestServer; received: Received[] }> {
+  const { port, received } = await startSmtp();
+  const config: ConfigFile = {
+    providers: {
+      mail: { type: 'email', host: '127.0.0.1', port, from: '"Acme" <no-reply@otp.example>', timeoutMs: 2000 },
+    },
+    routes: [{ id: 1, name: 'email', provider: 'mail', channel: 'email', rates: [{ prefix: '', priceMicros: 1_000 }] }],
+    defaultRouteId: 1,
+  };
+  t = await startTestServer({ config });
+  return { t, received };
+}
+
+describe('e-mail end to end (real adapter, local SMTP server)', () => {
+  it('sends the code to the address over SMTP and the code approves', async () => {
+    const { t, received } = await setup();
+    const res = await t.request('POST', '/v1/verifications', { to: 'alice@example.com', channel: 'email' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ channel: 'email', status: 'pending' });
+    expect(res.body.attempt).toMatchObject({
+      route_id: 1,
+      provider: 'mail',
+      channel: 'email',
+      status: 'sent',
+      price_micros: 1_000,
+    });
+    const code: string = res.body.debug_code;
+
+    expect(received).toHaveLength(1);
+    const mail = received[0]!;
+    expect(mail.rcptTo).toEqual(['alice@example.com']);
+    expect(mail.mailFrom).toBe('no-reply@otp.example');
+    expect(mail.raw).toMatch(/^To: alice@example\.com\r?$/m);
+    expect(mail.raw).toMatch(/^Subject: .*verification code\r?$/m);
+    // The SMTP Message-ID is what otpgate stored as the provider message id.
+    expect(mail.raw).toContain(`Message-ID: ${res.body.attempt.provider_message_id}`);
+    const body = mail.raw.slice(mail.raw.search(/\r?\n\r?\n/));
+    expect(body).toContain(`verification code is ${code}`);
+
+    // No receipts exist for e-mail, so no failover timer waits on one.
+    expect(await t.app.background.tickReceiptPolls()).toBe(0);
+
+    const wrong = await t.request('POST', '/v1/verifications/check', {
+      id: res.body.id,
+      code: code === '000000' ? '111111' : '000000',
+    });
+    expect(wrong.body).toMatchObject({ valid: false, status: 'pending' });
+    const check = await t.request('POST', '/v1/verifications/check', { id: res.body.id, code });
+    expect(check.status).toBe(200);
+    expect(check.body).toMatchObject({ status: 'approved', valid: true });
+  });
+
+  it('checks by address and purpose too (case-insensitive address)', async () => {
+    const { t, received } = await setup();
+    const res = await t.request('POST', '/v1/verifications', {
+      to: 'Alice@Example.com',
+      channel: 'email',
+      purpose: 'signup',
+    });
+    expect(res.status).toBe(201);
+    expect(received[0]!.rcptTo).toEqual(['alice@example.com']);
+    const check = await t.request('POST', '/v1/verifications/check', {
+      to: 'alice@example.com',
+      purpose: 'signup',
+      code: res.body.debug_code,
+    });
+    expect(check.status).toBe(200);
+    expect(check.body).toMatchObject({ status: 'approved', valid: true });
+  });
+});
