@@ -121,7 +121,7 @@ async function main(): Promise<void> {
 
     // Check with the right code on fresh verifications: pre-create enough for the whole run.
     const fresh: Array<{ id: string; code: string }> = [];
-    const needed = Math.min(60_000, Math.max(5_000, seconds * 4_000));
+    const needed = Math.min(150_000, Math.max(5_000, seconds * 15_000));
     for (let i = 0; i < needed; i += 100) {
       const batch = await Promise.all(
         Array.from({ length: 100 }, (_, k) =>

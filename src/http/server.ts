@@ -22,7 +22,6 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   let requestCounter = 0;
   const fastify = Fastify({
     logger: config.requestLogging ? { level: config.logLevel } : false,
-    disableRequestLogging: !config.requestLogging,
     bodyLimit: config.maxBodyBytes,
     trustProxy: false,
     // Request ids only correlate logs and errors; a per-process prefix plus a counter is unique and cheap.

@@ -263,3 +263,33 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('quality routing from measured receipts', () => {
+  it('orders routes by measured delivery rate per country, then price', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const primary = new ScriptedProvider({ name: 'primary' });
+    const secondary = new ScriptedProvider({ name: 'secondary' });
+    t = await startTestServer({
+      config: {
+        ...ROUTING,
+        routingPolicies: [{ name: 'q', strategy: 'quality', routes: [1, 2], timeoutSeconds: 30 }],
+      },
+      overrides: { clock, providers: [primary, secondary] },
+    });
+    // With no data both routes are neutral, so the cheaper primary leads.
+    const first = await send(t, { to: '+31612340000' });
+    expect(first.body.attempt.route_id).toBe(1);
+    // Primary receipts fail (each fails over to the secondary, whose receipts say delivered).
+    for (let i = 1; i <= 8; i++) {
+      const res = await send(t, { to: `+3161234${String(i).padStart(4, '0')}` });
+      primary.report(res.body.attempt.provider_message_id, 'undelivered');
+      await waitFor(() => secondary.sent.length === i);
+      secondary.report(`secondary-${i}`, 'delivered');
+    }
+    await t.app.background.tickStats();
+    const health = (await t.request('GET', '/v1/routes')).body.routes;
+    expect(health.find((r: any) => r.id === 1).health).toBeTruthy();
+    const after = await send(t, { to: '+31612349999' });
+    expect(after.body.attempt.route_id).toBe(2);
+  });
+});

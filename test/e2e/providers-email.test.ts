@@ -49,9 +49,23 @@ async function setup(): Promise<{ t: TestServer; received: Received[] }> {
   const { port, received } = await startSmtp();
   const config: ConfigFile = {
     providers: {
-      mail: { type: 'email', host: '127.0.0.1', port, from: '"Acme" <no-reply@otp.example>', timeoutMs: 2000 },
+      mail: {
+        type: 'email',
+        host: '127.0.0.1',
+        port,
+        from: '"Acme" <no-reply@otp.example>',
+        timeoutMs: 2000,
+      },
     },
-    routes: [{ id: 1, name: 'email', provider: 'mail', channel: 'email', rates: [{ prefix: '', priceMicros: 1_000 }] }],
+    routes: [
+      {
+        id: 1,
+        name: 'email',
+        provider: 'mail',
+        channel: 'email',
+        rates: [{ prefix: '', priceMicros: 1_000 }],
+      },
+    ],
     defaultRouteId: 1,
   };
   t = await startTestServer({ config });

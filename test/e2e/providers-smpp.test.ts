@@ -25,13 +25,20 @@ interface FakeSmsc {
 
 async function startSmsc(): Promise<FakeSmsc> {
   let counter = 0;
-  const state = { binds: [] as smpp.PDU[], submits: [] as smpp.PDU[], deliverResponses: [] as smpp.PDU[], unbinds: 0 };
+  const state = {
+    binds: [] as smpp.PDU[],
+    submits: [] as smpp.PDU[],
+    deliverResponses: [] as smpp.PDU[],
+    unbinds: 0,
+  };
   const server = smpp.createServer((session) => {
     session.on('error', () => undefined);
     session.on('bind_transceiver', (pdu: smpp.PDU) => {
       state.binds.push(pdu);
       const ok = pdu.system_id === 'otpgate' && pdu.password === 's3cret';
-      session.send(pdu.response(ok ? { system_id: 'FAKESMSC' } : { command_status: smpp.errors.ESME_RINVPASWD }));
+      session.send(
+        pdu.response(ok ? { system_id: 'FAKESMSC' } : { command_status: smpp.errors.ESME_RINVPASWD }),
+      );
     });
     session.on('submit_sm', (pdu: smpp.PDU) => {
       state.submits.push(pdu);
@@ -99,8 +106,21 @@ async function setup(): Promise<{ t: TestServer; smsc: FakeSmsc }> {
       fallback: { type: 'sandbox' },
     },
     routes: [
-      { id: 1, name: 'smpp', provider: 'smsc', channel: 'sms', sender: 'ACME', rates: [{ prefix: '', priceMicros: 30_000 }] },
-      { id: 2, name: 'sandbox', provider: 'fallback', channel: 'sms', rates: [{ prefix: '', priceMicros: 90_000 }] },
+      {
+        id: 1,
+        name: 'smpp',
+        provider: 'smsc',
+        channel: 'sms',
+        sender: 'ACME',
+        rates: [{ prefix: '', priceMicros: 30_000 }],
+      },
+      {
+        id: 2,
+        name: 'sandbox',
+        provider: 'fallback',
+        channel: 'sms',
+        rates: [{ prefix: '', priceMicros: 90_000 }],
+      },
     ],
     routingPolicies: [{ name: 'nl', match: { countries: ['NL'] }, strategy: 'ordered', routes: [1, 2] }],
     defaultRouteId: 1,
@@ -142,7 +162,11 @@ describe('SMPP end to end (real adapter, fake SMSC)', () => {
 
     const answer = await smsc.deliver({ esm_class: 0x04, short_message: receiptText('smsc-1', 'DELIVRD') });
     expect(answer).toMatchObject({ command: 'deliver_sm_resp', command_status: 0 });
-    await waitFor(async () => (await status(t, res.body.attempt.id)) === 'delivered', 3000, 'delivered receipt');
+    await waitFor(
+      async () => (await status(t, res.body.attempt.id)) === 'delivered',
+      3000,
+      'delivered receipt',
+    );
     const view = await t.request('GET', `/v1/messages/${res.body.attempt.id}`);
     expect(view.body.delivered_at).not.toBeNull();
 

@@ -22,16 +22,39 @@ afterEach(async () => {
 /** Route 1: SMS over "tw"; route 2: SMS over "tw2" (same account, other number); route 3: voice over "tw". */
 async function setup(): Promise<{ t: TestServer; fake: TwilioFake }> {
   fake = await TwilioFake.start();
-  const account = { type: 'twilio', accountSid: fake.accountSid, authToken: fake.authToken, baseUrl: fake.baseUrl };
+  const account = {
+    type: 'twilio',
+    accountSid: fake.accountSid,
+    authToken: fake.authToken,
+    baseUrl: fake.baseUrl,
+  };
   const config: ConfigFile = {
     providers: {
       tw: { ...account, from: '+15005550006', timeoutMs: 2000 },
       tw2: { ...account, from: '+15005550007', timeoutMs: 2000 },
     },
     routes: [
-      { id: 1, name: 'twilio-sms', provider: 'tw', channel: 'sms', rates: [{ prefix: '', priceMicros: 80_000 }] },
-      { id: 2, name: 'twilio-sms-2', provider: 'tw2', channel: 'sms', rates: [{ prefix: '', priceMicros: 90_000 }] },
-      { id: 3, name: 'twilio-voice', provider: 'tw', channel: 'voice', rates: [{ prefix: '', priceMicros: 150_000 }] },
+      {
+        id: 1,
+        name: 'twilio-sms',
+        provider: 'tw',
+        channel: 'sms',
+        rates: [{ prefix: '', priceMicros: 80_000 }],
+      },
+      {
+        id: 2,
+        name: 'twilio-sms-2',
+        provider: 'tw2',
+        channel: 'sms',
+        rates: [{ prefix: '', priceMicros: 90_000 }],
+      },
+      {
+        id: 3,
+        name: 'twilio-voice',
+        provider: 'tw',
+        channel: 'voice',
+        rates: [{ prefix: '', priceMicros: 150_000 }],
+      },
     ],
     routingPolicies: [
       { name: 'nl', match: { countries: ['NL'] }, strategy: 'ordered', routes: [1, 2], timeoutSeconds: 30 },
@@ -177,7 +200,11 @@ describe('Twilio end to end (real adapter, fake API)', () => {
     expect(form.get('StatusCallback')).toBe(`${t.app.config.publicUrl}/v1/webhooks/dlr/tw`);
 
     // A completed call is a delivered voice attempt.
-    const done = await fake.sendStatusCallback(res.body.attempt.provider_message_id, 'completed', callbackUrls(t, 'tw'));
+    const done = await fake.sendStatusCallback(
+      res.body.attempt.provider_message_id,
+      'completed',
+      callbackUrls(t, 'tw'),
+    );
     expect(JSON.parse(done.body)).toEqual({ received: 1, applied: 1 });
     expect((await t.request('GET', `/v1/messages/${res.body.attempt.id}`)).body.status).toBe('delivered');
   });
@@ -186,19 +213,22 @@ describe('Twilio end to end (real adapter, fake API)', () => {
   // templates/render-message.ts), so voiceTwiml (twilio-request.ts) never finds the bare code in
   // it and replaces the whole rendered message — brand, wording and locale — with the fixed
   // English fallback "Your code is 1, 2, 3….".
-  it.fails('the call says the rendered voice message (brand and locale), not a fixed English sentence', async () => {
-    const { t, fake } = await setup();
-    const res = await t.request('POST', '/v1/verifications', {
-      to: PHONE,
-      channel: 'voice',
-      route_id: 3,
-      locale: 'nl',
-    });
-    expect(res.status).toBe(201);
-    const call = fake.requests.find((r) => r.path.endsWith('/Calls.json'));
-    const twiml = call?.form.get('Twiml') ?? '';
-    expect(twiml).toContain('<Say language="nl">');
-    // The built-in Dutch voice template: "Je verificatiecode voor otpgate is 1, 2, 3, …".
-    expect(twiml).toContain(`Je verificatiecode voor otpgate is ${[...res.body.debug_code].join(', ')}`);
-  });
+  it.fails(
+    'the call says the rendered voice message (brand and locale), not a fixed English sentence',
+    async () => {
+      const { t, fake } = await setup();
+      const res = await t.request('POST', '/v1/verifications', {
+        to: PHONE,
+        channel: 'voice',
+        route_id: 3,
+        locale: 'nl',
+      });
+      expect(res.status).toBe(201);
+      const call = fake.requests.find((r) => r.path.endsWith('/Calls.json'));
+      const twiml = call?.form.get('Twiml') ?? '';
+      expect(twiml).toContain('<Say language="nl">');
+      // The built-in Dutch voice template: "Je verificatiecode voor otpgate is 1, 2, 3, …".
+      expect(twiml).toContain(`Je verificatiecode voor otpgate is ${[...res.body.debug_code].join(', ')}`);
+    },
+  );
 });

@@ -34,7 +34,9 @@ async function setup(): Promise<{ t: TestServer; fake: VonageFake }> {
         timeoutMs: 2000,
       },
     },
-    routes: [{ id: 1, name: 'vonage', provider: 'vg', channel: 'sms', rates: [{ prefix: '', priceMicros: 40_000 }] }],
+    routes: [
+      { id: 1, name: 'vonage', provider: 'vg', channel: 'sms', rates: [{ prefix: '', priceMicros: 40_000 }] },
+    ],
     defaultRouteId: 1,
   };
   t = await startTestServer({ config });

@@ -168,3 +168,26 @@ describe('concurrency over HTTP', () => {
     expect(provider.sent).toHaveLength(1);
   });
 });
+
+describe('background purge and templates', () => {
+  it('purges verifications once expired for longer than the retention, keeping newer ones', async () => {
+    const { clock, service, t } = await setup();
+    const old = await service.start({ to: '+31651860670' });
+    clock.advanceSeconds(300 + 86_400 + 1);
+    const fresh = await service.start({ to: '+31612345678' });
+    expect(await t.app.background.tickPurge()).toBe(1);
+    await expect(service.get(old.verification.id)).rejects.toMatchObject({ code: 'VERIFICATION_NOT_FOUND' });
+    expect((await service.get(fresh.verification.id)).status).toBe('pending');
+  });
+
+  it('renders the message in the requested locale with the brand and lifetime', async () => {
+    const { service, provider } = await setup({ OTPGATE_BRAND: 'Acme' });
+    await service.start({ to: '+31651860670', locale: 'nl-BE' });
+    const message = provider.sent[0]!;
+    expect(message.text).toContain('Acme');
+    expect(message.text).toContain(message.code);
+    expect(message.text).toMatch(/code|Code/);
+    await service.start({ to: '+31612345678', locale: 'en' });
+    expect(provider.sent[1]!.text).not.toBe(message.text.replace(message.code, provider.sent[1]!.code));
+  });
+});
