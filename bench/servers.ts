@@ -39,7 +39,11 @@ async function main(): Promise<void> {
   // The wrong-code scenario measures the wrong-code path, not the lockout path: raise the limits
   // so its verifications stay checkable for the whole run.
   const config = loadConfig({
-    env: { ...env, PATH: process.env.PATH ?? '' },
+    env: {
+      ...env,
+      PATH: process.env.PATH ?? '',
+      ...(process.env.OTPGATE_STORE ? { OTPGATE_STORE: process.env.OTPGATE_STORE } : {}),
+    },
     overrides: { policy: { maxChecks: 100, maxFailedChecksPerDestination: 10_000 } },
   });
   const app = await createApp(config, { logger: silentLogger });
