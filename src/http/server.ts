@@ -26,6 +26,18 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     trustProxy: false,
     // Request ids only correlate logs and errors; a per-process prefix plus a counter is unique and cheap.
     genReqId: () => `req_${requestIdPrefix}${(requestCounter++).toString(36)}`,
+    // Errors Fastify raises before routing (bad URL encoding, over-long path parameters) get the
+    // same typed envelope as everything else.
+    frameworkErrors: (error, request, reply) => {
+      sendError(
+        reply,
+        request,
+        new OtpError('VALIDATION_FAILED', {
+          message: 'The request URL is not valid.',
+          details: { reason: error.code },
+        }),
+      );
+    },
     ajv: {
       // Strict input: no type coercion, no silently dropped fields (unknown fields are a 400).
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
