@@ -31,6 +31,11 @@ export interface DispatcherOptions {
   sendTimeoutMs: number;
 }
 
+export interface ReceiptResult {
+  attempt: Attempt;
+  changed: boolean;
+}
+
 export interface DispatchResult {
   attempts: Attempt[];
   /** The chain index whose attempt was accepted. */
@@ -180,25 +185,26 @@ export class Dispatcher {
     throw this.failureError(lastFailure, skipped, attempts.length);
   }
 
-  /** A receipt arrived (webhook, poll or push). Returns the updated attempt, if it is ours. */
-  async onReceipt(providerName: string, report: DeliveryReport): Promise<Attempt | undefined> {
+  /** A receipt arrived (webhook, poll or push). Undefined when the message is not ours. */
+  async onReceipt(providerName: string, report: DeliveryReport): Promise<ReceiptResult | undefined> {
     const attempt = await this.findAttempt(providerName, report.providerMessageId);
     if (!attempt) return undefined;
     return this.applyStatus(attempt, report.status, report.errorCode, report.errorMessage);
   }
 
+  /** Applies one delivery state; `changed` is false for duplicates and out-of-order receipts. */
   async applyStatus(
     attempt: Attempt,
     status: DeliveryStatus,
     errorCode?: string,
     errorMessage?: string,
-  ): Promise<Attempt> {
+  ): Promise<ReceiptResult> {
     const nowMs = this.o.clock.nowMs();
     const applied = await this.o.store.attempts.applyDeliveryStatus(attempt.id, status, nowMs, {
       ...(errorCode !== undefined ? { code: errorCode } : {}),
       ...(errorMessage !== undefined ? { message: errorMessage } : {}),
     });
-    if (!applied?.changed) return applied?.attempt ?? attempt;
+    if (!applied?.changed) return { attempt: applied?.attempt ?? attempt, changed: false };
     if (status === 'delivered') {
       // Conditional on the chain still being at this step, so no read is needed first.
       await this.o.store.verifications.clearFailover(attempt.verificationId, attempt.stepIndex, nowMs);
@@ -206,10 +212,11 @@ export class Dispatcher {
     } else if (isFailedDelivery(status)) {
       this.o.routing.recordOutcome(attempt.routeId, false);
       const v = await this.o.store.verifications.get(attempt.verificationId);
-      if (v && v.status === 'pending' && v.chainIndex === attempt.stepIndex)
+      if (v && v.status === 'pending' && v.chainIndex === attempt.stepIndex) {
         await this.failover(v, 'receipt');
+      }
     }
-    return applied.attempt;
+    return { attempt: applied.attempt, changed: true };
   }
 
   /**

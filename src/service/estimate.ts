@@ -23,7 +23,8 @@ export interface EstimateInput {
 /**
  * The estimate step of choose route → estimate → send: plans the same chain a send would, prices
  * the primary and every fallback by rate card and segments, and asks the primary's provider for its
- * balance where it reports one. What a send records for the primary equals `primary.total_price_micros`.
+ * own quote and balance where it gives them. What a send records for the primary equals
+ * `total_price_micros`: the provider's quote when it quotes, the rate card otherwise.
  */
 export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
   const chain = deps.routing.plan({
@@ -41,7 +42,13 @@ export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
       input.message ??
       deps.renderer.render({ channel: route.channel, locale: input.locale, code: sampleCode }).text;
     const price = messagePrice(route, input.destination, text);
-    const { segments, unitPriceMicros } = price;
+    const { segments } = price;
+    // The rate card prices every step; for the primary, a provider that quotes its own price
+    // overrides it, because that quote is what its send will report and the attempt will record.
+    let unitPriceMicros = price.unitPriceMicros;
+    let totalPriceMicros = price.totalPriceMicros;
+    let currency = route.currency;
+    let priceSource: 'rate_card' | 'provider' = 'rate_card';
     const provider = deps.routing.provider(route.provider);
     let balance: { balance_micros: number | null; sufficient_balance: boolean | null } = {
       balance_micros: null,
@@ -53,6 +60,12 @@ export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
         { signal: AbortSignal.timeout(5000) },
       );
       if (quoted.ok) {
+        totalPriceMicros = quoted.priceMicros;
+        unitPriceMicros = Math.round(
+          quoted.priceMicros / Math.max(1, route.channel === 'sms' ? segments.segments : 1),
+        );
+        currency = quoted.currency;
+        priceSource = 'provider';
         balance = {
           balance_micros: quoted.balanceMicros ?? null,
           sufficient_balance: quoted.sufficientBalance ?? null,
@@ -63,7 +76,7 @@ export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
       if (reported.ok) {
         balance = {
           balance_micros: reported.balanceMicros,
-          sufficient_balance: reported.balanceMicros >= price.totalPriceMicros,
+          sufficient_balance: reported.balanceMicros >= totalPriceMicros,
         };
       }
     }
@@ -78,8 +91,9 @@ export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
       segments: segments.segments,
       characters: segments.characters,
       unit_price_micros: unitPriceMicros,
-      total_price_micros: price.totalPriceMicros,
-      currency: route.currency,
+      total_price_micros: totalPriceMicros,
+      currency,
+      price_source: priceSource,
       ...(index === 0 ? balance : {}),
     });
   }
@@ -91,6 +105,7 @@ export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
     unit_price_micros: primary.unit_price_micros,
     total_price_micros: primary.total_price_micros,
     currency: primary.currency,
+    price_source: primary.price_source,
     balance_micros: primary.balance_micros ?? null,
     sufficient_balance: primary.sufficient_balance ?? null,
     routes: steps,

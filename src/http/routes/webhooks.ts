@@ -33,7 +33,7 @@ export function webhookRoutes(app: App): FastifyPluginAsync {
       const reports = provider.parseDeliveryReports(inbound);
       let applied = 0;
       for (const report of reports) {
-        if (await app.dispatcher.onReceipt(provider.name, report)) applied += 1;
+        if ((await app.dispatcher.onReceipt(provider.name, report))?.changed) applied += 1;
       }
       return { received: reports.length, applied };
     };

@@ -57,8 +57,10 @@ function whatsapp(address: string): string {
  */
 export function voiceTwiml(message: Pick<OutboundMessage, 'text' | 'code' | 'locale'>): string {
   const digits = [...message.code].join(', ');
-  const spoken =
-    message.code && message.text.includes(message.code)
+  // Voice templates usually spell the code out already; then the text is said as rendered.
+  const spoken = message.text.includes(digits)
+    ? message.text
+    : message.code && message.text.includes(message.code)
       ? message.text.split(message.code).join(digits)
       : `Your code is ${digits}.`;
   const say = `<Say language="${xmlEscape(message.locale ?? 'en-US')}">${xmlEscape(spoken)}</Say>`;
