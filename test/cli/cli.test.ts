@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/harness.js';
+
+/**
+ * The real CLI (`node --import tsx src/cli/main.ts`) as a child process against a real otpgate
+ * listening on loopback. The child must run asynchronously: the server lives in this process.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = 'src/cli/main.ts';
+const TOKEN = 'cli-test-token-0123456789';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  // A clean environment, so an OTPGATE_URL / OTPGATE_API_TOKEN of the developer's shell cannot leak in.
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The CLI prints the server's JSON answer, pretty-printed. */
+function json(result: CliResult): any {
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    throw new Error(`CLI stdout is not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+describe('otpgate CLI against a running server', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('send, then check with the code: approved, exit 0', { timeout: 60_000 }, async () => {
+    const sent = await cli(['send', '+31651860670', '--url', server.url]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const verification = json(sent);
+    expect(verification).toMatchObject({
+      status: 'pending',
+      to: '*******0670',
+      channel: 'sms',
+      purpose: 'login',
+    });
+    expect(verification.id).toMatch(/^ver_/);
+    expect(verification.debug_code).toMatch(/^[0-9]{6}$/);
+    // The server really sent it: the sandbox outbox holds the message with that code.
+    const outbox = server.app.sandbox?.listOutbox() ?? [];
+    expect(
+      outbox.some((m) => m.verificationId === verification.id && m.text.includes(verification.debug_code)),
+    ).toBe(true);
+
+    const checked = await cli(['check', verification.id, verification.debug_code, '--url', server.url]);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(json(checked)).toEqual({
+      id: verification.id,
+      status: 'approved',
+      valid: true,
+      attempts_remaining: 5,
+    });
+
+    // A code is used once: checking it again is an API error (409), so the CLI exits 1.
+    const again = await cli(['check', verification.id, verification.debug_code, '--url', server.url]);
+    expect(again.code).toBe(1);
+    expect(json(again).error.code).toBe('VERIFICATION_NOT_PENDING');
+  });
+
+  it(
+    'an unknown verification id is an API error: exit 1 with the error envelope',
+    { timeout: 30_000 },
+    async () => {
+      const result = await cli(['check', 'ver_doesnotexist', '123456', '--url', server.url]);
+      expect(result.code).toBe(1);
+      const body = json(result);
+      expect(body.error.code).toBe('VERIFICATION_NOT_FOUND');
+      expect(body.error.docs).toMatch(/docs\/errors\.md#verification_not_found$/);
+    },
+  );
+
+  it(
+    'a wrong code is an answer, not an API error: exit 0 with valid false',
+    { timeout: 30_000 },
+    async () => {
+      const sent = await cli(['send', '+31651860671', '--purpose', 'signup', '--url', server.url]);
+      expect(sent.code, sent.stderr).toBe(0);
+      const verification = json(sent);
+      expect(verification.purpose).toBe('signup');
+      const wrong = verification.debug_code === '000000' ? '111111' : '000000';
+      const result = await cli(['check', verification.id, wrong, '--url', server.url]);
+      expect(result.code).toBe(0);
+      expect(json(result)).toMatchObject({
+        id: verification.id,
+        status: 'pending',
+        valid: false,
+        attempts_remaining: 4,
+      });
+    },
+  );
+
+  it(
+    'send pins a route with --route and refuses an unknown one with exit 1',
+    { timeout: 30_000 },
+    async () => {
+      const pinned = await cli(['send', '+31651860672', '--route', '5', '--url', server.url]);
+      expect(pinned.code, pinned.stderr).toBe(0);
+      expect(json(pinned).attempt.route_id).toBe(5);
+
+      const unknown = await cli(['send', '+31651860673', '--route', '999', '--url', server.url]);
+      expect(unknown.code).toBe(1);
+      expect(json(unknown).error.code).toBe('ROUTE_NOT_FOUND');
+    },
+  );
+});
+
+describe('otpgate CLI with an API token', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { OTPGATE_API_TOKEN: TOKEN } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('exit 1 without the token; --token or OTPGATE_API_TOKEN gets through', { timeout: 30_000 }, async () => {
+    const refused = await cli(['send', '+31651860674', '--url', server.url]);
+    expect(refused.code).toBe(1);
+    expect(json(refused).error.code).toBe('UNAUTHENTICATED');
+
+    const flag = await cli(['send', '+31651860674', '--url', server.url, '--token', TOKEN]);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(json(flag).status).toBe('pending');
+
+    const fromEnv = await cli(['send', '+31651860675', '--url', server.url], { OTPGATE_API_TOKEN: TOKEN });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+  });
+});
+
+describe('otpgate --help', () => {
+  it('lists serve, send and check', { timeout: 30_000 }, async () => {
+    const result = await cli(['--help']);
+    expect(result.code).toBe(0);
+    const commands = result.stdout.slice(result.stdout.indexOf('Commands:'));
+    for (const command of ['serve', 'send', 'check']) {
+      expect(commands).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    }
+  });
+});
