@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { cryptoRandom, systemClock, type Clock, type Random } from './core/index.js';
-import type { Config } from './config/index.js';
+import { ConfigError, type Config } from './config/index.js';
 import type { Store } from './stores/store.js';
 import { createStore } from './stores/index.js';
 import type { Provider } from './providers/provider.js';
@@ -54,6 +54,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const providers = createProviders(config, { clock, logger });
   for (const injected of overrides.providers ?? []) providers.set(injected.name, injected);
+  const channelProblems = config.routes
+    .filter((route) => !providers.get(route.provider)?.channels.includes(route.channel))
+    .map(
+      (route) => `routes[${route.id}]: provider "${route.provider}" does not offer channel ${route.channel}`,
+    );
+  if (channelProblems.length > 0) throw new ConfigError(channelProblems);
   const sandbox = [...providers.values()].find((p): p is SandboxProvider => p instanceof SandboxProvider);
 
   const routing = new Router({

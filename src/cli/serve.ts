@@ -4,9 +4,10 @@ import { buildServer } from '../http/server.js';
 
 /** `otpgate serve`: validate config, open the store, listen, and shut down cleanly on SIGINT/SIGTERM. */
 export async function serve(): Promise<void> {
-  let config;
+  let app;
   try {
-    config = loadConfig();
+    // Provider options are checked while the app is built, so both steps can report bad config.
+    app = await createApp(loadConfig());
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -14,7 +15,7 @@ export async function serve(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(config);
+  const { config } = app;
   const server = await buildServer(app);
   app.startBackground();
   await server.listen({ host: config.host, port: config.port });

@@ -113,7 +113,8 @@ export class OtpService {
       purpose: v.purpose,
       pinnedRouteId: input.routeId ?? v.routeId,
     });
-    return this.resendExisting(v, this.newCode(v.destination), chain);
+    // A resend may ask for another language; the stored verification keeps its own for failover.
+    return this.resendExisting(v, this.newCode(v.destination), chain, input.locale);
   }
 
   async check(input: CheckInput): Promise<CheckOutcome> {
@@ -205,6 +206,7 @@ export class OtpService {
     active: Verification,
     code: string,
     chain: Verification['chain'],
+    locale?: string,
   ): Promise<SendOutcome> {
     const nowMs = this.o.clock.nowMs();
     const outcome = await this.o.store.verifications.reserveResend({
@@ -223,7 +225,10 @@ export class OtpService {
           { event: 'verification.resent', verification: active.id, sends: outcome.verification.sendCount },
           'verification resent',
         );
-        return this.send(outcome.verification, code);
+        return this.send(
+          locale === undefined ? outcome.verification : { ...outcome.verification, locale },
+          code,
+        );
       case 'cooldown':
         throw new OtpError('RESEND_TOO_SOON', {
           retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)),

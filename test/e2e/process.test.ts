@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -87,6 +87,25 @@ describe('otpgate serve as a process', () => {
     expect(code).toBe(78);
     expect(stderr).toContain('pepper');
     expect(stderr).toContain('debug codes');
+  });
+
+  it('bad provider options stop the start with exit 78 and every problem listed, no stack trace', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
+    const file = join(dataDir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        providers: { bx: { type: 'bridgexapi', routeId: 3 }, tw: { type: 'twilio', accountSid: 'AC1' } },
+        routes: [
+          { id: 3, name: 'r', provider: 'bx', channel: 'sms', rates: [{ prefix: '', priceMicros: 1 }] },
+        ],
+      }),
+    );
+    const { code, stderr } = await exitOf({ OTPGATE_DATA_DIR: dataDir, OTPGATE_CONFIG: file });
+    expect(code).toBe(78);
+    expect(stderr).toContain('providers.bx');
+    expect(stderr).toContain('providers.tw');
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   it('production with a pepper starts and never returns debug codes', async () => {

@@ -191,3 +191,35 @@ describe('background purge and templates', () => {
     expect(provider.sent[1]!.text).not.toBe(message.text.replace(message.code, provider.sent[1]!.code));
   });
 });
+
+describe('resend options and route/channel config', () => {
+  it('a resend may ask for another locale', async () => {
+    const { clock, service, provider } = await setup({ OTPGATE_BRAND: 'Acme' });
+    const sent = await service.start({ to: '+31651860670', locale: 'en' });
+    clock.advanceSeconds(45);
+    await service.resend(sent.verification.id, { locale: 'nl' });
+    expect(provider.sent[1]!.locale).toBe('nl');
+    expect(provider.sent[1]!.text).not.toBe(
+      provider.sent[0]!.text.replace(provider.sent[0]!.code, provider.sent[1]!.code),
+    );
+  });
+
+  it('refuses a route whose provider does not offer its channel', async () => {
+    await expect(
+      startTestServer({
+        config: {
+          providers: { bx: { type: 'bridgexapi', apiKey: 'k', routeId: 3, callerId: 'ACME' } },
+          routes: [
+            {
+              id: 3,
+              name: 'voice-on-bx',
+              provider: 'bx',
+              channel: 'voice',
+              rates: [{ prefix: '', priceMicros: 1 }],
+            },
+          ],
+        },
+      }),
+    ).rejects.toThrow(/does not offer channel voice/);
+  });
+});
