@@ -14,6 +14,7 @@ import {
 } from '../provider.js';
 import { bridgeDetail, bridgeFailure } from './bridgexapi-errors.js';
 import { mapBridgeStatus } from './bridgexapi-status.js';
+import { callSignal } from '../call-signal.js';
 
 export interface BridgeXApiOptions {
   name: string;
@@ -42,9 +43,7 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
   const headers = { 'X-API-KEY': options.apiKey, Accept: 'application/json' };
 
   const signalFor = (callOptions: CallOptions): AbortSignal =>
-    options.timeoutMs
-      ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.timeoutMs)])
-      : callOptions.signal;
+    callSignal(callOptions.signal, options.timeoutMs);
 
   /** One round trip; 2xx bodies that are not a JSON object are malformed, error bodies are mapped. */
   async function call(

@@ -12,6 +12,7 @@ import {
 } from '../provider.js';
 import { readScalar } from './dot-path.js';
 import { compileTemplate, type TemplateValues } from './template.js';
+import { callSignal } from '../call-signal.js';
 
 export interface GenericHttpSignature {
   /** Header carrying the signature, e.g. 'x-signature' (case-insensitive). */
@@ -101,9 +102,7 @@ export function createGenericHttpProvider(options: GenericHttpOptions): GenericH
   );
 
   const signalFor = (callOptions: CallOptions): AbortSignal =>
-    options.timeoutMs
-      ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.timeoutMs)])
-      : callOptions.signal;
+    callSignal(callOptions.signal, options.timeoutMs);
 
   return {
     name: options.name,

@@ -10,6 +10,7 @@ import {
 import { SmppConnection } from './smpp-connection.js';
 import { receiptToReport } from './smpp-receipt.js';
 import { submitFailure } from './smpp-status.js';
+import { callSignal } from '../call-signal.js';
 
 export interface SmppOptions {
   name: string;
@@ -71,9 +72,7 @@ export function createSmppProvider(options: SmppOptions): SmppProvider {
     async send(message: OutboundMessage, callOptions: CallOptions): Promise<SendResult> {
       if (message.channel !== 'sms')
         return failure('unsupported', `smpp: channel ${message.channel} not offered`);
-      const signal = options.submitTimeoutMs
-        ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.submitTimeoutMs)])
-        : callOptions.signal;
+      const signal = callSignal(callOptions.signal, options.submitTimeoutMs);
       const submit = {
         ...sourceAddress(message.sender ?? options.sourceAddr, options),
         dest_addr_ton: 1,

@@ -13,6 +13,7 @@ import {
 import { buildCreateRequest } from './twilio-request.js';
 import { verifyTwilioSignature } from './twilio-signature.js';
 import { mapTwilioStatus, twilioErrorFailure } from './twilio-status.js';
+import { callSignal } from '../call-signal.js';
 
 export interface TwilioOptions {
   name: string;
@@ -50,9 +51,7 @@ export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
   ];
 
   const signalFor = (callOptions: CallOptions): AbortSignal =>
-    options.timeoutMs
-      ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.timeoutMs)])
-      : callOptions.signal;
+    callSignal(callOptions.signal, options.timeoutMs);
 
   return {
     name: options.name,

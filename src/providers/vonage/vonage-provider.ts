@@ -14,6 +14,7 @@ import {
 import { isGsm7 } from './gsm7.js';
 import { verifyVonageSignature, type VonageSignatureMethod } from './vonage-signature.js';
 import { mapVonageDlrStatus, vonageSendFailure } from './vonage-status.js';
+import { callSignal } from '../call-signal.js';
 
 export interface VonageOptions {
   name: string;
@@ -73,9 +74,7 @@ export function createVonageProvider(options: VonageOptions): VonageProvider {
   const basicAuth = `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')}`;
 
   const signalFor = (callOptions: CallOptions): AbortSignal =>
-    options.timeoutMs
-      ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(options.timeoutMs)])
-      : callOptions.signal;
+    callSignal(callOptions.signal, options.timeoutMs);
 
   return {
     name: options.name,
