@@ -147,14 +147,12 @@ export async function runDeliverySimulation(
       ids.push(outcome.verification.id);
       startedAt.set(outcome.verification.id, { startMs: clock.nowMs(), code: outcome.debugCode ?? '' });
       clock.advanceMs(10);
+      // Receipts and timers keep running while sends arrive (every simulated second).
+      if (i % 100 === 99) await tick(app, primary, secondary, ids, deliveredAt, clock);
     }
     const phaseStart = clock.nowMs();
     for (let second = 0; second <= 80; second++) {
-      primary.flush();
-      secondary.flush();
-      await new Promise((r) => setImmediate(r)); // let receipt handlers run
-      await app.background.tickFailovers();
-      await recordDeliveries(app, ids, deliveredAt, clock.nowMs());
+      await tick(app, primary, secondary, ids, deliveredAt, clock);
       clock.setMs(phaseStart + second * 1000);
     }
     const latencies = ids
@@ -198,6 +196,22 @@ export async function runDeliverySimulation(
   } finally {
     await app.close();
   }
+}
+
+/** One simulated second: due receipts arrive, due failover timers fire, deliveries are noted. */
+async function tick(
+  app: Awaited<ReturnType<typeof createApp>>,
+  primary: SimulatedGateway,
+  secondary: SimulatedGateway,
+  ids: string[],
+  deliveredAt: Map<string, number>,
+  clock: ManualClock,
+): Promise<void> {
+  primary.flush();
+  secondary.flush();
+  await new Promise((r) => setImmediate(r)); // let receipt handlers run
+  await app.background.tickFailovers();
+  await recordDeliveries(app, ids, deliveredAt, clock.nowMs());
 }
 
 async function recordDeliveries(

@@ -195,7 +195,6 @@ async function main(): Promise<void> {
       );
     }
     for (const row of rows) if (row.non2xx > 0) console.log(`  ${row.name}: status codes ${row.statuses}`);
-    console.log(`\nfake BridgeXAPI gateway received ${fake.requests.length} requests`);
   } finally {
     for (const s of [baselineServer, otpgate, viaBridge]) s.child.kill('SIGTERM');
     await fake.close();
