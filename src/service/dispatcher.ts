@@ -91,7 +91,6 @@ export class Dispatcher {
         deliveredAtMs: undefined,
         country: v.country,
       };
-      await this.o.store.attempts.insert(attempt);
       const result = await provider.send(
         {
           attemptId: attempt.id,
@@ -109,18 +108,19 @@ export class Dispatcher {
       );
       if (result.ok) {
         this.o.routing.recordOutcome(route.id, true);
-        const updated = await this.o.store.attempts.update(
-          attempt.id,
-          {
-            providerMessageId: result.providerMessageId,
-            status: result.status,
-            ...(result.providerOrderId !== undefined ? { providerOrderId: result.providerOrderId } : {}),
-            ...(result.priceMicros !== undefined ? { priceMicros: result.priceMicros } : {}),
-            ...(result.currency !== undefined ? { currency: result.currency } : {}),
-          },
-          this.o.clock.nowMs(),
-        );
-        attempts.push(updated ?? attempt);
+        // The attempt is written once, with the provider's answer: one durable write instead of
+        // two. A crash while the provider call is in flight loses only that attempt's record.
+        const accepted: Attempt = {
+          ...attempt,
+          providerMessageId: result.providerMessageId,
+          status: result.status,
+          providerOrderId: result.providerOrderId,
+          priceMicros: result.priceMicros ?? attempt.priceMicros,
+          currency: result.currency ?? attempt.currency,
+          updatedAtMs: this.o.clock.nowMs(),
+        };
+        await this.o.store.attempts.insert(accepted);
+        attempts.push(accepted);
         // Wait for a delivered receipt only when there is a next step and this provider can report
         // receipts at all (SMTP cannot: an accepted e-mail is as far as we will ever know).
         const canReport = Boolean(
@@ -159,16 +159,15 @@ export class Dispatcher {
         result.failure.kind,
       );
       this.o.routing.recordOutcome(route.id, !routeFault);
-      const failed = await this.o.store.attempts.update(
-        attempt.id,
-        {
-          status: result.failure.retryable ? 'failed' : 'rejected',
-          errorCode: result.failure.providerCode ?? result.failure.kind,
-          errorMessage: result.failure.message,
-        },
-        this.o.clock.nowMs(),
-      );
-      attempts.push(failed ?? attempt);
+      const failed: Attempt = {
+        ...attempt,
+        status: result.failure.retryable ? 'failed' : 'rejected',
+        errorCode: result.failure.providerCode ?? result.failure.kind,
+        errorMessage: result.failure.message,
+        updatedAtMs: this.o.clock.nowMs(),
+      };
+      await this.o.store.attempts.insert(failed);
+      attempts.push(failed);
       this.o.logger.warn(
         {
           event: 'message.failed',

@@ -69,6 +69,21 @@ describe('SqliteStore group commit', () => {
     reader.close();
   });
 
+  it('a read joins an open batch, so it never answers with writes that are not durable yet', async () => {
+    const { store } = open();
+    const v = makeVerification();
+    const order: string[] = [];
+    const write = store.verifications.insertIfNoActive(v, T0).then(() => order.push('write'));
+    const read = store.verifications
+      .get(v.id)
+      .then((found) => order.push(found ? 'read-found' : 'read-missing'));
+    await Promise.all([write, read]);
+    expect(order).toEqual(['write', 'read-found']);
+    // With no batch open a read opens no transaction at all.
+    const alone = await store.verifications.get(v.id);
+    expect(alone?.id).toBe(v.id);
+  });
+
   it('many concurrent calls share commits and all resolve', async () => {
     const { store } = open();
     const vs = Array.from({ length: 500 }, () => makeVerification());

@@ -45,6 +45,19 @@ export class GroupCommit {
     }
   }
 
+  /**
+   * A read that joins an open batch (it may see that batch's uncommitted writes, so it must not
+   * answer before they are durable) but needs no transaction of its own when none is open.
+   */
+  read<T>(operation: () => T): Promise<T> {
+    if (this.open) return this.run(operation);
+    try {
+      return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   /** Stops taking part in the same-file coordination (on close). */
   detach(): void {
     if (this.file) GroupCommit.peersByFile.get(this.file)?.delete(this);

@@ -131,19 +131,19 @@ export class SqliteAttemptRepo implements AttemptRepo {
   }
 
   async get(id: string): Promise<Attempt | undefined> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       return this.read(id);
     });
   }
 
   async listByVerification(verificationId: string): Promise<Attempt[]> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       return this.byVerification.all({ verification_id: verificationId }).map(toAttempt);
     });
   }
 
   async findByProviderMessageId(provider: string, providerMessageId: string): Promise<Attempt | undefined> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       const row = this.byProviderMessage.get({ provider, provider_message_id: providerMessageId });
       return row && toAttempt(row);
     });
@@ -161,13 +161,13 @@ export class SqliteAttemptRepo implements AttemptRepo {
   }
 
   async listAwaitingReceipt(provider: string, sinceMs: number, limit: number): Promise<Attempt[]> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       return this.awaiting.all({ provider, since_ms: sinceMs, limit: rowLimit(limit) }).map(toAttempt);
     });
   }
 
   async listSince(sinceMs: number, limit: number): Promise<Attempt[]> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       return this.since.all({ since_ms: sinceMs, limit: rowLimit(limit) }).map(toAttempt);
     });
   }

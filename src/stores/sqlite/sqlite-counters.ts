@@ -57,7 +57,7 @@ export class SqliteCounterRepo implements CounterRepo {
   }
 
   async peek(key: string, nowMs: number): Promise<CounterHit> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       return visibleCounter(this.read(key), nowMs);
     });
   }

@@ -191,13 +191,13 @@ export class SqliteVerificationRepo implements VerificationRepo {
   }
 
   async get(id: string): Promise<Verification | undefined> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       return this.read(id);
     });
   }
 
   async findActive(destination: string, purpose: string, nowMs: number): Promise<Verification | undefined> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       const row = this.findPending.get({ destination, purpose });
       const v = row && toVerification(row);
       return v && isActive(v, nowMs) ? v : undefined;
@@ -205,7 +205,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
   }
 
   async findLatest(destination: string, purpose: string): Promise<Verification | undefined> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       const row = this.selectLatest.get({ destination, purpose });
       return row && toVerification(row);
     });
@@ -250,13 +250,13 @@ export class SqliteVerificationRepo implements VerificationRepo {
   }
 
   async countActive(nowMs: number): Promise<number> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       return this.countPending.get({ now_ms: nowMs })?.n ?? 0;
     });
   }
 
   async listDueFailovers(nowMs: number, limit: number): Promise<Verification[]> {
-    return this.group.run(() => {
+    return this.group.read(() => {
       return this.dueFailovers.all({ now_ms: nowMs, limit: rowLimit(limit) }).map(toVerification);
     });
   }
