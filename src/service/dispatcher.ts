@@ -73,7 +73,7 @@ export class Dispatcher {
       const nowMs = this.o.clock.nowMs();
       const message = this.o.renderer.render({ channel: route.channel, locale: v.locale, code });
       const attempt: Attempt = {
-        id: newId('msg', this.o.random),
+        id: newId('msg', this.o.random, nowMs),
         verificationId: v.id,
         stepIndex: index,
         routeId: route.id,

@@ -61,7 +61,7 @@ export class OtpService {
     });
     const code = this.newCode(destination);
     const nowMs = this.o.clock.nowMs();
-    const id = newId('ver', this.o.random);
+    const id = newId('ver', this.o.random, nowMs);
     const sealed = this.o.vault.seal({ id, destination, purpose }, code);
     const fresh: Verification = {
       id,

@@ -24,7 +24,7 @@ describe('POST /v1/verifications', () => {
       attempts_remaining: 5,
       sends_remaining: 4,
     });
-    expect(res.body.id).toMatch(/^ver_[0-9a-f]{24}$/);
+    expect(res.body.id).toMatch(/^ver_[0-9a-f]{30}$/);
     expect(res.body.debug_code).toMatch(/^[0-9]{6}$/);
     expect(Date.parse(res.body.expires_at) - Date.parse(res.body.created_at)).toBe(300_000);
     expect(Date.parse(res.body.resend_after) - Date.parse(res.body.created_at)).toBe(45_000);
