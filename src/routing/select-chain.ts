@@ -2,7 +2,7 @@ import type { ChainStep, Channel } from '../core/index.js';
 import { OtpError } from '../errors/index.js';
 import type { BreakerRegistry } from './circuit-breaker.js';
 import { destinationDigits, isEmailDestination } from './destination.js';
-import { findPolicy, isSet, type SendFacts } from './policy-match.js';
+import { findPolicy, isSet, policyMatches, type SendFacts } from './policy-match.js';
 import { priceFor } from './rate-card.js';
 import type { Route, RoutingPolicy, RoutingStrategy } from './route.js';
 import type { RouteStatsCache } from './route-stats.js';
@@ -37,8 +37,8 @@ interface Candidate {
  *
  * - A pinned route is the whole chain, even while its breaker is open: an explicit choice is
  *   honoured or refused, never silently rerouted.
- * - Otherwise the first matching policy picks candidates and strategy; with no match, all enabled
- *   routes of the requested channel are ordered by cost.
+ * - Otherwise the first matching policy with a route on the send's channel picks candidates and
+ *   strategy; with none, all enabled routes of the requested channel are ordered by cost.
  *
  * Throws OtpError ROUTE_NOT_FOUND (unknown or disabled pinned route), NO_ROUTE (nothing can
  * deliver to the destination) or ROUTES_UNAVAILABLE (routes exist but every breaker is open).
@@ -52,25 +52,23 @@ export function selectChain(input: SelectChainInput): ChainStep[] {
     channel: input.channel,
     purpose: input.purpose,
   };
-  const policy = findPolicy(input.policies, facts);
-  const timeoutFor = (route: Route): number =>
+  const pinnedPolicy = findPolicy(input.policies, facts);
+  const timeoutFor = (route: Route, policy: RoutingPolicy | undefined): number =>
     policy?.timeoutSeconds ?? (route.timeoutSeconds > 0 ? route.timeoutSeconds : input.defaultTimeoutSeconds);
 
   if (input.pinnedRouteId !== undefined) {
     const route = pinnedRoute(input, isEmail);
-    return [{ routeId: route.id, timeoutSeconds: timeoutFor(route) }];
+    return [{ routeId: route.id, timeoutSeconds: timeoutFor(route, pinnedPolicy) }];
   }
 
-  // Only a policy that names several channels opts into cross-channel failover.
-  const channels = new Set<Channel>(
-    policy && isSet(policy.match.channels) ? policy.match.channels : [input.channel],
+  // The first matching policy with a route on the send's channel decides (its rate cards then
+  // bind: a number they do not cover is NO_ROUTE, not a silent reroute). A policy with no route on
+  // that channel at all (an SMS-only country policy and a WhatsApp send) falls through to the next,
+  // and after the last to cost ordering over the requested channel's routes.
+  const policy = input.policies.find(
+    (candidate) => policyMatches(candidate, facts) && servesChannel(input, candidate, isEmail),
   );
-  const covered: Candidate[] = [];
-  for (const route of candidateRoutes(input.routes, policy)) {
-    if (!route.enabled || !channels.has(route.channel) || !reaches(route, isEmail)) continue;
-    const priceMicros = priceFor(route, input.destination);
-    if (priceMicros !== undefined) covered.push({ route, priceMicros });
-  }
+  const covered = coveredBy(input, policy, isEmail);
   if (covered.length === 0) {
     throw new OtpError('NO_ROUTE', { details: { channel: input.channel, country: input.country ?? null } });
   }
@@ -82,8 +80,37 @@ export function selectChain(input: SelectChainInput): ChainStep[] {
   const maxSteps = policy?.maxSteps ?? ordered.length;
   return ordered.slice(0, Math.max(1, maxSteps)).map(({ route }) => ({
     routeId: route.id,
-    timeoutSeconds: timeoutFor(route),
+    timeoutSeconds: timeoutFor(route, policy),
   }));
+}
+
+/** Enabled routes of the policy (or all) on the allowed channels that can carry this kind of destination. */
+function usableRoutes(input: SelectChainInput, policy: RoutingPolicy | undefined, isEmail: boolean): Route[] {
+  // Only a policy that names several channels opts into cross-channel failover.
+  const channels = new Set<Channel>(
+    policy && isSet(policy.match.channels) ? policy.match.channels : [input.channel],
+  );
+  return candidateRoutes(input.routes, policy).filter(
+    (route) => route.enabled && channels.has(route.channel) && reaches(route, isEmail),
+  );
+}
+
+function servesChannel(input: SelectChainInput, policy: RoutingPolicy, isEmail: boolean): boolean {
+  return usableRoutes(input, policy, isEmail).length > 0;
+}
+
+/** The usable routes whose rate card covers the destination, with their price. */
+function coveredBy(
+  input: SelectChainInput,
+  policy: RoutingPolicy | undefined,
+  isEmail: boolean,
+): Candidate[] {
+  const covered: Candidate[] = [];
+  for (const route of usableRoutes(input, policy, isEmail)) {
+    const priceMicros = priceFor(route, input.destination);
+    if (priceMicros !== undefined) covered.push({ route, priceMicros });
+  }
+  return covered;
 }
 
 function pinnedRoute(input: SelectChainInput, isEmail: boolean): Route {

@@ -402,3 +402,36 @@ describe('selectChain invariants', () => {
     );
   });
 });
+
+describe('selectChain policy fall-through', () => {
+  it('a matching policy without a route for the requested channel falls through to the next', async () => {
+    const { selectChain: select } = await import('../../src/routing/select-chain.js');
+    const { BreakerRegistry } = await import('../../src/routing/circuit-breaker.js');
+    const { RouteStatsCache } = await import('../../src/routing/route-stats.js');
+    const { ManualClock } = await import('../../src/core/index.js');
+    const route = (id: number, channel: 'sms' | 'whatsapp', priceMicros: number) => ({
+      id,
+      name: `r${id}`,
+      provider: 'p',
+      channel,
+      sender: undefined,
+      trafficClass: 'otp' as const,
+      currency: 'EUR',
+      rates: [{ prefix: '', priceMicros }],
+      enabled: true,
+      timeoutSeconds: 30,
+    });
+    const chain = select({
+      destination: '+31651860670',
+      country: 'NL',
+      channel: 'whatsapp',
+      purpose: 'login',
+      routes: [route(1, 'sms', 10), route(2, 'whatsapp', 20)],
+      policies: [{ name: 'nl-sms', match: { countries: ['NL'] }, strategy: 'ordered', routes: [1] }],
+      breakers: new BreakerRegistry({}, new ManualClock()),
+      stats: new RouteStatsCache(),
+      defaultTimeoutSeconds: 30,
+    });
+    expect(chain.map((s) => s.routeId)).toEqual([2]);
+  });
+});
