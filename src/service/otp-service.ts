@@ -74,7 +74,7 @@ export class OtpService {
       routeId: input.routeId,
       chain,
       chainIndex: 0,
-      failoverAtMs: undefined,
+      failoverAtMs: firstFailoverAtMs(chain, nowMs),
       createdAtMs: nowMs,
       updatedAtMs: nowMs,
       expiresAtMs: nowMs + this.o.policy.ttlSeconds * 1000,
@@ -217,7 +217,7 @@ export class OtpService {
       ...this.o.vault.seal(active, code),
       expiresAtMs: nowMs + this.o.policy.ttlSeconds * 1000,
       chain,
-      failoverAtMs: undefined,
+      failoverAtMs: firstFailoverAtMs(chain, nowMs),
     });
     switch (outcome.kind) {
       case 'ok':
@@ -293,6 +293,15 @@ export class OtpService {
       });
     }
   }
+}
+
+/**
+ * The first step's failover timer, written with the verification itself so a send accepted at
+ * step 0 needs no second write (the dispatcher clears it for providers that never send receipts).
+ */
+function firstFailoverAtMs(chain: Verification['chain'], nowMs: number): number | undefined {
+  const first = chain[0];
+  return chain.length > 1 && first ? nowMs + first.timeoutSeconds * 1000 : undefined;
 }
 
 function failedChecksKey(destination: string, purpose: string): string {

@@ -378,8 +378,20 @@ describe('selectChain invariants', () => {
           }
           expect(steps.length).toBeGreaterThan(0);
           expect(new Set(ids(steps)).size).toBe(steps.length);
+          // The model of the rule: the first matching policy with a usable route on its channels decides.
+          const servesChannel = (p: (typeof policies)[number]): boolean => {
+            const channels = p.match.channels.length > 0 ? p.match.channels : [requested];
+            const candidates = p.routes ? routes.filter((r) => p.routes?.includes(r.id)) : routes;
+            return candidates.some(
+              (r) =>
+                r.enabled &&
+                channels.includes(r.channel) &&
+                (r.channel === 'email') === (destination === EMAIL),
+            );
+          };
           const policy = policies.find(
-            (p) => p.match.channels.length === 0 || p.match.channels.includes(requested),
+            (p) =>
+              (p.match.channels.length === 0 || p.match.channels.includes(requested)) && servesChannel(p),
           );
           if (policy?.maxSteps) expect(steps.length).toBeLessThanOrEqual(policy.maxSteps);
           const allowed = policy && policy.match.channels.length > 0 ? policy.match.channels : [requested];
