@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { startBridgeXApiFake } from '../test/fakes/bridgexapi-fake.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -80,7 +79,7 @@ async function main(): Promise<void> {
 
   const baselineServer = await startServer('baseline');
   const otpgate = await startServer('otpgate');
-  const fake = await startBridgeXApiFake({ apiKey: 'bench-key' });
+  const fake = await startServer('bridgexapi-fake', { BENCH_BX_KEY: 'bench-key' });
   const viaBridge = await startServer('bridgexapi', { BENCH_BX_KEY: 'bench-key', BENCH_BX_URL: fake.url });
   try {
     // Warm-up so JIT and SQLite caches are hot for both.
@@ -196,8 +195,7 @@ async function main(): Promise<void> {
     }
     for (const row of rows) if (row.non2xx > 0) console.log(`  ${row.name}: status codes ${row.statuses}`);
   } finally {
-    for (const s of [baselineServer, otpgate, viaBridge]) s.child.kill('SIGTERM');
-    await fake.close();
+    for (const s of [baselineServer, otpgate, viaBridge, fake]) s.child.kill('SIGTERM');
   }
 }
 

@@ -4,11 +4,13 @@
  *   baseline   — bare Fastify: POST returns a small JSON body (the same work minus otpgate)
  *   otpgate    — otpgate with the SQLite store, sandbox provider, logs off
  *   bridgexapi — otpgate whose routes 1-8 go through the BridgeXAPI adapter to a local fake gateway
+ *   bridgexapi-fake — the fake BridgeXAPI gateway itself
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
+import { startBridgeXApiFake } from '../test/fakes/bridgexapi-fake.js';
 import { loadConfig } from '../src/config/index.js';
 import { createApp } from '../src/app.js';
 import { buildServer } from '../src/http/server.js';
@@ -17,6 +19,12 @@ import { silentLogger } from '../src/service/logger.js';
 const kind = process.argv[2];
 
 async function main(): Promise<void> {
+  if (kind === 'bridgexapi-fake') {
+    // The fake gateway gets its own process, so it competes neither with the loader nor with otpgate's event loop.
+    const fake = await startBridgeXApiFake({ apiKey: process.env.BENCH_BX_KEY ?? 'bench-key' });
+    console.log(`READY ${new URL(fake.url).port}`);
+    return;
+  }
   if (kind === 'baseline') {
     const fastify = Fastify({ logger: false });
     fastify.post('/', async (request) => ({ ok: true, echo: typeof request.body }));
