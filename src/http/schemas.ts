@@ -90,10 +90,12 @@ export const VerificationView = Type.Object({
 });
 
 export const CheckView = Type.Object({
-  id: Type.String(),
+  id: Type.Union([Type.String(), Type.Null()], { description: 'null for a failed check by destination' }),
   status: Type.Enum(VERIFICATION_STATUSES),
   valid: Type.Boolean(),
-  attempts_remaining: Type.Integer(),
+  attempts_remaining: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'null for a failed check by destination',
+  }),
 });
 
 export const ErrorView = Type.Object({

@@ -142,6 +142,7 @@ describe('POST /v1/verifications/check', () => {
   it('checks by destination and purpose, answering every failure the same way', async () => {
     const sent = await start({ purpose: 'signup' });
     const wrong = sent.body.debug_code === '000000' ? '111111' : '000000';
+    const sameFailure = { id: null, status: 'pending', valid: false, attempts_remaining: null };
     const byWrong = await t.request('POST', '/v1/verifications/check', {
       to: '+31651860670',
       purpose: 'signup',
@@ -158,22 +159,38 @@ describe('POST /v1/verifications/check', () => {
       code: wrong,
     });
     for (const res of [byWrong, byUnknown, byOtherPurpose]) {
-      expect(res.status).toBe(422);
-      expect(res.body.error.code).toBe('INVALID_CODE');
-      expect(res.body.error.message).toBe(byUnknown.body.error.message);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(sameFailure);
     }
+    // The wrong code still counted against the verification.
+    const view = await t.request('GET', `/v1/verifications/${sent.body.id}`);
+    expect(view.body.attempts_remaining).toBe(4);
     const ok = await t.request('POST', '/v1/verifications/check', {
       to: '0031651860670',
       purpose: 'SIGNUP',
       code: sent.body.debug_code,
     });
-    expect(ok.body).toMatchObject({ status: 'approved', valid: true });
+    expect(ok.body).toMatchObject({ id: sent.body.id, status: 'approved', valid: true });
     const used = await t.request('POST', '/v1/verifications/check', {
       to: '+31651860670',
       purpose: 'signup',
       code: sent.body.debug_code,
     });
-    expect([used.status, used.body.error.code]).toEqual([422, 'INVALID_CODE']);
+    expect([used.status, used.body]).toEqual([200, sameFailure]);
+  });
+
+  it('by destination, a locked verification answers like any other failure and the right code stays refused', async () => {
+    const sent = await start();
+    const wrong = sent.body.debug_code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++)
+      await t.request('POST', '/v1/verifications/check', { to: '+31651860670', code: wrong });
+    const locked = await t.request('POST', '/v1/verifications/check', {
+      to: '+31651860670',
+      code: sent.body.debug_code,
+    });
+    expect([locked.status, locked.body.valid, locked.body.attempts_remaining]).toEqual([200, false, null]);
+    const view = await t.request('GET', `/v1/verifications/${sent.body.id}`);
+    expect(view.body.status).toBe('max_attempts_reached');
   });
 
   it('refuses non-numeric and malformed codes with 400', async () => {

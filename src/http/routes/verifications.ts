@@ -82,8 +82,9 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
             attempts_remaining: service.attemptsRemaining(outcome.verification),
           };
         }
-        // Checked by destination, every failure reads the same, so nobody learns which numbers have codes.
-        if (!byId) throw new OtpError('INVALID_CODE');
+        // Checked by destination, every failure reads the same (wrong code, unknown number, expired,
+        // used, locked), so nobody learns which numbers have codes or how many tries are left.
+        if (!byId) return { id: null, status: 'pending' as const, valid: false, attempts_remaining: null };
         switch (outcome.kind) {
           case 'not_found':
             throw new OtpError('VERIFICATION_NOT_FOUND');
