@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/index.js';
 import { startBridgeXApiFake, type BridgeXApiFake } from '../fakes/bridgexapi-fake.js';
+import { closeAfterEach } from '../fakes/close-after-each.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
 /**
@@ -11,18 +12,10 @@ import { startTestServer, type TestServer } from '../support/harness.js';
 const PHONE = '+31651860670';
 const DIGITS = '31651860670';
 
-let t: TestServer | undefined;
-const fakes: BridgeXApiFake[] = [];
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  for (const fake of fakes.splice(0)) await fake.close();
-});
+const closeLater = closeAfterEach();
 
 async function fake(options: Parameters<typeof startBridgeXApiFake>[0] = {}): Promise<BridgeXApiFake> {
-  const started = await startBridgeXApiFake({ balanceEur: 10, ...options });
-  fakes.push(started);
-  return started;
+  return closeLater(await startBridgeXApiFake({ balanceEur: 10, ...options }));
 }
 
 const bridgeProvider = (f: BridgeXApiFake, routeId: number) => ({
@@ -51,7 +44,7 @@ async function single(rateMicros = 71_000): Promise<{ t: TestServer; bx: BridgeX
     ],
     defaultRouteId: 3,
   };
-  t = await startTestServer({ config });
+  const t = closeLater(await startTestServer({ config }));
   return { t, bx };
 }
 
@@ -82,7 +75,7 @@ async function chain(): Promise<{ t: TestServer; a: BridgeXApiFake; b: BridgeXAp
     ],
     defaultRouteId: 1,
   };
-  t = await startTestServer({ config });
+  const t = closeLater(await startTestServer({ config }));
   return { t, a, b };
 }
 

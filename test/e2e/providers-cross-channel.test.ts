@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/index.js';
 import { startBridgeXApiFake, type BridgeXApiFake } from '../fakes/bridgexapi-fake.js';
+import { closeAfterEach } from '../fakes/close-after-each.js';
 import { TwilioFake } from '../fakes/twilio-fake.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
@@ -11,21 +12,11 @@ import { startTestServer, type TestServer } from '../support/harness.js';
 
 const PHONE = '+31651860670';
 
-let t: TestServer | undefined;
-let bx: BridgeXApiFake | undefined;
-let twilio: TwilioFake | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  await bx?.close();
-  bx = undefined;
-  await twilio?.close();
-  twilio = undefined;
-});
+const closeLater = closeAfterEach();
 
 async function setup(): Promise<{ t: TestServer; bx: BridgeXApiFake; twilio: TwilioFake }> {
-  bx = await startBridgeXApiFake({ balanceEur: 10 });
-  twilio = await TwilioFake.start();
+  const bx = closeLater(await startBridgeXApiFake({ balanceEur: 10 }));
+  const twilio = closeLater(await TwilioFake.start());
   const config: ConfigFile = {
     providers: {
       bx: {
@@ -60,7 +51,7 @@ async function setup(): Promise<{ t: TestServer; bx: BridgeXApiFake; twilio: Twi
     ],
     defaultRouteId: 1,
   };
-  t = await startTestServer({ config });
+  const t = closeLater(await startTestServer({ config }));
   return { t, bx, twilio };
 }
 

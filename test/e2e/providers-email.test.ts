@@ -1,52 +1,15 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/index.js';
+import { closeAfterEach } from '../fakes/close-after-each.js';
+import { startFakeSmtp, type ReceivedMail } from '../fakes/fake-smtp-server.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
 /** otpgate over real HTTP with the real e-mail adapter delivering to a local SMTP server. */
 
-interface Received {
-  mailFrom: string | undefined;
-  rcptTo: string[];
-  raw: string;
-}
+const closeLater = closeAfterEach();
 
-let t: TestServer | undefined;
-let smtp: SMTPServer | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  const server = smtp;
-  smtp = undefined;
-  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-
-async function startSmtp(): Promise<{ port: number; received: Received[] }> {
-  const received: Received[] = [];
-  smtp = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-          rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  const server = smtp;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, received };
-}
-
-async function setup(): Promise<{ t: TestServer; received: Received[] }> {
-  const { port, received } = await startSmtp();
+async function setup(): Promise<{ t: TestServer; received: ReceivedMail[] }> {
+  const { port, received } = closeLater(await startFakeSmtp({ disabledCommands: ['STARTTLS', 'AUTH'] }));
   const config: ConfigFile = {
     providers: {
       mail: {
@@ -68,7 +31,7 @@ async function setup(): Promise<{ t: TestServer; received: Received[] }> {
     ],
     defaultRouteId: 1,
   };
-  t = await startTestServer({ config });
+  const t = closeLater(await startTestServer({ config }));
   return { t, received };
 }
 

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { IncomingHttpHeaders } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/index.js';
+import { closeAfterEach } from '../fakes/close-after-each.js';
+import { startFakeHttpServer } from '../fakes/fake-http-server.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
 /**
@@ -22,48 +23,19 @@ interface Gateway {
 async function startGateway(): Promise<Gateway> {
   const requests: Gateway['requests'] = [];
   let counter = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      requests.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      if (req.headers.authorization !== 'Bearer gw-token') {
-        res.writeHead(401, { 'content-type': 'application/json' });
-        return res.end('{"error":"unauthorized"}');
-      }
-      counter += 1;
-      res.writeHead(202, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ accepted: true, data: { id: `gw-${counter}` } }));
-    });
+  const server = await startFakeHttpServer(({ method, path, headers, rawBody }) => {
+    requests.push({ method, url: path, headers, body: rawBody });
+    if (headers.authorization !== 'Bearer gw-token') return { status: 401, body: { error: 'unauthorized' } };
+    counter += 1;
+    return { status: 202, body: { accepted: true, data: { id: `gw-${counter}` } } };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: server.url, requests, close: server.close };
 }
 
-let t: TestServer | undefined;
-let gateway: Gateway | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  await gateway?.close();
-  gateway = undefined;
-});
+const closeLater = closeAfterEach();
 
 async function setup(): Promise<{ t: TestServer; gateway: Gateway }> {
-  gateway = await startGateway();
+  const gateway = closeLater(await startGateway());
   const config: ConfigFile = {
     providers: {
       gw: {
@@ -96,7 +68,7 @@ async function setup(): Promise<{ t: TestServer; gateway: Gateway }> {
     ],
     defaultRouteId: 1,
   };
-  t = await startTestServer({ config });
+  const t = closeLater(await startTestServer({ config }));
   return { t, gateway };
 }
 

@@ -1,7 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import smpp from 'smpp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/index.js';
+import { closeAfterEach } from '../fakes/close-after-each.js';
+import { startFakeSmsc, type FakeSmsc } from '../fakes/fake-smsc.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -12,63 +12,6 @@ import { waitFor } from '../support/wait-for.js';
 
 const PHONE = '+31651860670';
 
-interface FakeSmsc {
-  port: number;
-  binds: smpp.PDU[];
-  submits: smpp.PDU[];
-  deliverResponses: smpp.PDU[];
-  unbinds: number;
-  /** Sends a deliver_sm over the bound session and resolves with the ESME's deliver_sm_resp. */
-  deliver(fields: Record<string, unknown>): Promise<smpp.PDU>;
-  close(): Promise<void>;
-}
-
-async function startSmsc(): Promise<FakeSmsc> {
-  let counter = 0;
-  const state = {
-    binds: [] as smpp.PDU[],
-    submits: [] as smpp.PDU[],
-    deliverResponses: [] as smpp.PDU[],
-    unbinds: 0,
-  };
-  const server = smpp.createServer((session) => {
-    session.on('error', () => undefined);
-    session.on('bind_transceiver', (pdu: smpp.PDU) => {
-      state.binds.push(pdu);
-      const ok = pdu.system_id === 'otpgate' && pdu.password === 's3cret';
-      session.send(
-        pdu.response(ok ? { system_id: 'FAKESMSC' } : { command_status: smpp.errors.ESME_RINVPASWD }),
-      );
-    });
-    session.on('submit_sm', (pdu: smpp.PDU) => {
-      state.submits.push(pdu);
-      counter += 1;
-      session.send(pdu.response({ message_id: `smsc-${counter}` }));
-    });
-    session.on('enquire_link', (pdu: smpp.PDU) => session.send(pdu.response()));
-    session.on('deliver_sm_resp', (pdu: smpp.PDU) => state.deliverResponses.push(pdu));
-    session.on('unbind', (pdu: smpp.PDU) => {
-      state.unbinds += 1;
-      session.send(pdu.response());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(state, {
-    port: (server.address() as AddressInfo).port,
-    deliver: (fields: Record<string, unknown>) =>
-      new Promise<smpp.PDU>((resolve, reject) => {
-        const session = server.sessions[0];
-        if (!session) return reject(new Error('no bound session'));
-        session.deliver_sm({ source_addr: '31651860670', destination_addr: 'ACME', ...fields }, resolve);
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const session of server.sessions) session.destroy();
-        server.close(() => resolve());
-      }),
-  });
-}
-
 const messageText = (value: unknown): unknown =>
   typeof value === 'object' && value !== null && 'message' in value ? value.message : value;
 
@@ -76,21 +19,11 @@ const messageText = (value: unknown): unknown =>
 const receiptText = (id: string, stat: string, err = '000') =>
   `id:${id} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} submit date:2611241200 done date:2611241201 stat:${stat} err:${err} text:`;
 
-let t: TestServer | undefined;
-let smsc: FakeSmsc | undefined;
-const forgetServer = () => {
-  t = undefined;
-};
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  await smsc?.close();
-  smsc = undefined;
-});
+const closeLater = closeAfterEach();
 
 /** Route 1: SMS over the SMSC; route 2: SMS over the sandbox (the fallback of the NL policy). */
 async function setup(): Promise<{ t: TestServer; smsc: FakeSmsc }> {
-  smsc = await startSmsc();
+  const smsc = closeLater(await startFakeSmsc({ messageId: (n) => `smsc-${n}`, deliverTo: 'ACME' }));
   const config: ConfigFile = {
     providers: {
       smsc: {
@@ -125,7 +58,7 @@ async function setup(): Promise<{ t: TestServer; smsc: FakeSmsc }> {
     routingPolicies: [{ name: 'nl', match: { countries: ['NL'] }, strategy: 'ordered', routes: [1, 2] }],
     defaultRouteId: 1,
   };
-  t = await startTestServer({ config });
+  const t = closeLater(await startTestServer({ config }));
   return { t, smsc };
 }
 
@@ -172,7 +105,7 @@ describe('SMPP end to end (real adapter, fake SMSC)', () => {
 
     expect(smsc.unbinds).toBe(0);
     await t.close();
-    forgetServer(); // closed here already, not again in afterEach
+    closeLater.forget(t); // closed here already, not again in afterEach
     expect(smsc.unbinds).toBe(1);
   });
 

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/index.js';
+import { closeAfterEach } from '../fakes/close-after-each.js';
 import { signTwilioRequest, TwilioFake } from '../fakes/twilio-fake.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
@@ -10,18 +11,11 @@ import { startTestServer, type TestServer } from '../support/harness.js';
 
 const PHONE = '+31651860670';
 
-let t: TestServer | undefined;
-let fake: TwilioFake | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  await fake?.close();
-  fake = undefined;
-});
+const closeLater = closeAfterEach();
 
 /** Route 1: SMS over "tw"; route 2: SMS over "tw2" (same account, other number); route 3: voice over "tw". */
 async function setup(): Promise<{ t: TestServer; fake: TwilioFake }> {
-  fake = await TwilioFake.start();
+  const fake = closeLater(await TwilioFake.start());
   const account = {
     type: 'twilio',
     accountSid: fake.accountSid,
@@ -61,7 +55,7 @@ async function setup(): Promise<{ t: TestServer; fake: TwilioFake }> {
     ],
     defaultRouteId: 1,
   };
-  t = await startTestServer({ config });
+  const t = closeLater(await startTestServer({ config }));
   return { t, fake };
 }
 

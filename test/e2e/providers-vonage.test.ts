@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/index.js';
+import { closeAfterEach } from '../fakes/close-after-each.js';
 import { startVonageFake, type VonageFake } from '../fakes/vonage-fake.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
@@ -11,17 +12,10 @@ import { startTestServer, type TestServer } from '../support/harness.js';
 const PHONE = '+31651860670';
 const SIGNATURE_SECRET = 'vonage-signature-secret-e2e';
 
-let t: TestServer | undefined;
-let fake: VonageFake | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  await fake?.close();
-  fake = undefined;
-});
+const closeLater = closeAfterEach();
 
 async function setup(): Promise<{ t: TestServer; fake: VonageFake }> {
-  fake = await startVonageFake();
+  const fake = closeLater(await startVonageFake());
   const config: ConfigFile = {
     providers: {
       vg: {
@@ -39,7 +33,7 @@ async function setup(): Promise<{ t: TestServer; fake: VonageFake }> {
     ],
     defaultRouteId: 1,
   };
-  t = await startTestServer({ config });
+  const t = closeLater(await startTestServer({ config }));
   return { t, fake };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { FakeGatewayState, type FakeGatewayControls } from './fake-gateway-state.js';
+import { startFakeHttpServer, type FakeHttpAnswer, type FakeHttpRequest } from './fake-http-server.js';
 
 /**
  * A fake BridgeXAPI (`/api/v1` wire API as the vendor's SDK v0.2.0 uses it) on 127.0.0.1 with an
@@ -54,12 +55,7 @@ export interface BridgeXApiFakeOptions {
   maxMessages?: number;
 }
 
-export interface BridgeXApiFakeRequest {
-  method: string;
-  /** Path with query string. */
-  path: string;
-  headers: IncomingHttpHeaders;
-  rawBody: string;
+export interface BridgeXApiFakeRequest extends FakeHttpRequest {
   /** Parsed JSON body, undefined when empty or not JSON. */
   json: unknown;
 }
@@ -77,22 +73,18 @@ export interface BridgeXApiFakeMessage {
   message: string;
 }
 
-export interface BridgeXApiFake {
+/** Also: requests, messages, balanceEur, setMode, enqueue, reset and close (FakeGatewayControls). */
+export interface BridgeXApiFake extends FakeGatewayControls<
+  BridgeXApiFakeMode,
+  BridgeXApiFakeStep,
+  BridgeXApiFakeRequest,
+  BridgeXApiFakeMessage
+> {
   /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash, no /api/v1). */
   readonly url: string;
   readonly apiKey: string;
-  readonly requests: readonly BridgeXApiFakeRequest[];
-  readonly messages: ReadonlyMap<string, BridgeXApiFakeMessage>;
-  balanceEur: number;
-  /** Mode for every later request until changed. */
-  setMode(mode: BridgeXApiFakeMode): void;
-  /** Steps for the next requests, one each, before the mode applies. */
-  enqueue(...steps: BridgeXApiFakeStep[]): void;
   /** Sets a message's DLR status (e.g. QUEUED → DELIVERED / FAILED); throws for unknown ids. */
   setDlrStatus(bxMessageId: string, status: string, error?: string | null): void;
-  /** Forgets requests, messages and steps; mode back to 'normal'. Balance is kept. */
-  reset(): void;
-  close(): Promise<void>;
 }
 
 const VALID_ROUTES = new Set([1, 2, 3, 4, 5, 7, 8]);
@@ -107,9 +99,7 @@ const DEFAULT_PRICES_EUR: Readonly<Record<number, number>> = {
 };
 const MICROS = 1_000_000;
 
-type Answer = { status: number; body: unknown } | 'hang' | 'reset';
-
-function validation(loc: (string | number)[], msg: string): Answer {
+function validation(loc: (string | number)[], msg: string): FakeHttpAnswer {
   return { status: 422, body: { detail: [{ type: 'value_error', loc: ['body', ...loc], msg }] } };
 }
 
@@ -117,17 +107,19 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
   const apiKey = options.apiKey ?? 'bx-test-key';
   const prices = { ...DEFAULT_PRICES_EUR, ...options.pricesEur };
   const unauthorized = new Set(options.unauthorizedRoutes ?? []);
-  const maxRecorded = options.maxRecordedRequests ?? 1000;
-  const maxMessages = options.maxMessages ?? 100_000;
-  const requests: BridgeXApiFakeRequest[] = [];
-  const messages = new Map<string, BridgeXApiFakeMessage>();
-  const steps: BridgeXApiFakeStep[] = [];
-  let mode: BridgeXApiFakeMode = 'normal';
-  // Integer micros so thousands of bench sends do not drift.
-  let balanceMicros = Math.round((options.balanceEur ?? 1_000_000) * MICROS);
+  const state = new FakeGatewayState<
+    BridgeXApiFakeMode,
+    BridgeXApiFakeStep,
+    BridgeXApiFakeRequest,
+    BridgeXApiFakeMessage
+  >({
+    balanceEur: options.balanceEur ?? 1_000_000,
+    maxRecordedRequests: options.maxRecordedRequests ?? 1000,
+    maxMessages: options.maxMessages ?? 100_000,
+  });
   let nextOrderId = options.firstOrderId ?? 22000;
 
-  function modeAnswer(step: BridgeXApiFakeStep): Answer | undefined {
+  function modeAnswer(step: BridgeXApiFakeStep): FakeHttpAnswer | undefined {
     if (typeof step !== 'string') return step;
     switch (step) {
       case 'normal':
@@ -144,7 +136,7 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     }
   }
 
-  function sms(json: unknown, send: boolean): Answer {
+  function sms(json: unknown, send: boolean): FakeHttpAnswer {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       return validation([], 'Input should be a valid dictionary');
     }
@@ -186,19 +178,19 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
           count: numbers.length,
           estimated_cost: cost,
           currency: 'EUR',
-          balance: balanceMicros / MICROS,
-          sufficient_balance: costMicros <= balanceMicros,
+          balance: state.balanceEur,
+          sufficient_balance: costMicros <= state.balanceMicros,
           sandbox: false,
         },
       };
     }
-    if (costMicros > balanceMicros) {
+    if (costMicros > state.balanceMicros) {
       return {
         status: 402,
-        body: { detail: `Insufficient balance: required ${cost}, available ${balanceMicros / MICROS}` },
+        body: { detail: `Insufficient balance: required ${cost}, available ${state.balanceEur}` },
       };
     }
-    balanceMicros -= costMicros;
+    state.balanceMicros -= costMicros;
     const orderId = nextOrderId++;
     const createdAt = new Date().toISOString();
     const accepted = (numbers as string[]).map((msisdn) => {
@@ -213,9 +205,7 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
         caller_id: callerId,
         message,
       };
-      messages.set(record.bx_message_id, record);
-      // Maps iterate in insertion order, so the first key is the oldest.
-      if (messages.size > maxMessages) messages.delete(messages.keys().next().value ?? '');
+      state.keep(record.bx_message_id, record);
       return { bx_message_id: record.bx_message_id, msisdn, status: 'QUEUED' };
     });
     return {
@@ -228,12 +218,12 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
         count: accepted.length,
         messages: accepted,
         cost,
-        balance_after: balanceMicros / MICROS,
+        balance_after: state.balanceEur,
       },
     };
   }
 
-  function route(method: string, path: string, headers: IncomingHttpHeaders, json: unknown): Answer {
+  function route(method: string, path: string, headers: IncomingHttpHeaders, json: unknown): FakeHttpAnswer {
     const key = headers['x-api-key'];
     if (key === undefined || key === '') return { status: 401, body: { detail: 'Missing API Key' } };
     if (key !== apiKey) return { status: 401, body: { detail: 'Invalid or inactive API Key' } };
@@ -241,14 +231,14 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     if (method === 'POST' && pathname === '/api/v1/send_sms') return sms(json, true);
     if (method === 'POST' && pathname === '/api/v1/estimate') return sms(json, false);
     if (method === 'GET' && pathname === '/api/v1/balance') {
-      const balance = balanceMicros / MICROS;
+      const balance = state.balanceEur;
       return {
         status: 200,
         body: { status: 'success', balance, currency: 'EUR', sandbox: false, username: 'fake' },
       };
     }
     if (method === 'GET' && pathname.startsWith('/api/v1/dlr/')) {
-      const record = messages.get(decodeURIComponent(pathname.slice('/api/v1/dlr/'.length)));
+      const record = state.messages.get(decodeURIComponent(pathname.slice('/api/v1/dlr/'.length)));
       if (!record) return { status: 404, body: { detail: 'DLR record not found' } };
       const { caller_id: _callerId, message: _message, ...dlr } = record;
       return { status: 200, body: dlr };
@@ -256,80 +246,33 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     return { status: 404, body: { detail: 'Not Found' } };
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+  function handle(request: FakeHttpRequest): FakeHttpAnswer {
+    const { method, path, headers, rawBody } = request;
     let json: unknown;
     try {
       json = rawBody === '' ? undefined : (JSON.parse(rawBody) as unknown);
     } catch {
       json = undefined;
     }
-    const path = req.url ?? '/';
-    if (maxRecorded > 0) {
-      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, rawBody, json });
-      if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
-    }
-    const step = steps.shift();
-    const answer =
-      modeAnswer(step ?? mode) ??
+    state.record(request, { json });
+    const step = state.nextStep();
+    return (
+      modeAnswer(step ?? state.mode) ??
       (rawBody !== '' && json === undefined
         ? validation([], 'JSON decode error')
-        : route(req.method ?? 'GET', path, req.headers, json));
-    if (answer === 'hang') return;
-    if (answer === 'reset') {
-      req.socket.destroy();
-      return;
-    }
-    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-    res.writeHead(answer.status, {
-      'content-type': typeof answer.body === 'string' ? 'text/html' : 'application/json',
-      'content-length': Buffer.byteLength(text),
-    });
-    res.end(text);
+        : route(method, path, headers, json))
+    );
   }
 
-  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
+  const server = await startFakeHttpServer(handle);
+  return state.expose<BridgeXApiFake>(server.close, {
+    url: server.url,
     apiKey,
-    requests,
-    messages,
-    get balanceEur() {
-      return balanceMicros / MICROS;
-    },
-    set balanceEur(value: number) {
-      balanceMicros = Math.round(value * MICROS);
-    },
-    setMode(next) {
-      mode = next;
-    },
-    enqueue(...next) {
-      steps.push(...next);
-    },
     setDlrStatus(bxMessageId, status, error = null) {
-      const record = messages.get(bxMessageId);
+      const record = state.messages.get(bxMessageId);
       if (!record) throw new Error(`bridgexapi fake: unknown message ${bxMessageId}`);
       record.status = status;
       record.error = error;
     },
-    reset() {
-      requests.length = 0;
-      steps.length = 0;
-      messages.clear();
-      mode = 'normal';
-    },
-    close() {
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Hanging and kept-alive connections would otherwise hold close() open.
-        server.closeAllConnections();
-      });
-    },
-  };
+  });
 }

@@ -1,12 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+  startFakeHttpServer,
+  type FakeHttpAnswer,
+  type FakeHttpRequest,
+  type FakeHttpServer,
+} from './fake-http-server.js';
 
 /**
  * A fake Twilio REST API (2010-04-01 Messages and Calls) on 127.0.0.1: checks HTTP Basic auth,
@@ -25,11 +23,7 @@ export type TwilioFakeStep =
   /** 201 with a body that is not JSON. */
   | { kind: 'malformed' };
 
-export interface TwilioFakeRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  rawBody: string;
+export interface TwilioFakeRequest extends FakeHttpRequest {
   form: URLSearchParams;
 }
 
@@ -67,25 +61,16 @@ export class TwilioFake {
   readonly requests: TwilioFakeRequest[] = [];
   readonly resources = new Map<string, TwilioFakeResource>();
   private readonly steps: TwilioFakeStep[] = [];
-  private readonly sockets = new Set<Socket>();
-
-  private readonly server: Server;
-  private url = '';
+  private server: FakeHttpServer | undefined;
 
   private constructor(
     readonly accountSid: string,
     readonly authToken: string,
-  ) {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-  }
+  ) {}
 
   /** http://127.0.0.1:<port>, the value for the adapter's baseUrl. */
   get baseUrl(): string {
-    return this.url;
+    return this.server?.url ?? '';
   }
 
   static async start(options: { accountSid?: string; authToken?: string } = {}): Promise<TwilioFake> {
@@ -93,8 +78,7 @@ export class TwilioFake {
       options.accountSid ?? `AC${randomBytes(16).toString('hex')}`,
       options.authToken ?? randomBytes(16).toString('hex'),
     );
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    fake.server = await startFakeHttpServer((request) => fake.handle(request));
     return fake;
   }
 
@@ -152,54 +136,46 @@ export class TwilioFake {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server?.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const path = req.url ?? '/';
+  private handle(request: FakeHttpRequest): FakeHttpAnswer {
+    const { method, path, headers, rawBody } = request;
     const form = new URLSearchParams(rawBody);
-    this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, rawBody, form });
+    this.requests.push({ ...request, form });
 
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)(?:\/([^/]+))?\.json$/.exec(path);
-    if (!match) return this.error(res, 404, 20404, 'The requested resource was not found');
+    if (!match) return this.error(404, 20404, 'The requested resource was not found');
     const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`;
-    if (req.headers.authorization !== expected || match[1] !== this.accountSid) {
-      return this.error(res, 401, 20003, 'Authenticate');
+    if (headers.authorization !== expected || match[1] !== this.accountSid) {
+      return this.error(401, 20003, 'Authenticate');
     }
 
     const step = this.steps.shift() ?? { kind: 'ok' };
-    if (step.kind === 'hang') return;
-    if (step.kind === 'reset') return void req.socket.destroy();
-    if (step.kind === 'malformed')
-      return this.reply(res, 201, '<html><body>Bad Gateway</body></html>', 'text/html');
+    if (step.kind === 'hang' || step.kind === 'reset') return step.kind;
+    if (step.kind === 'malformed') return this.reply(201, '<html><body>Bad Gateway</body></html>');
     if (step.kind === 'error')
-      return this.error(res, step.httpStatus, step.code, step.message ?? 'Scripted failure');
+      return this.error(step.httpStatus, step.code, step.message ?? 'Scripted failure');
 
     const [, , collection, sid] = match;
-    if (req.method === 'GET' && sid) {
+    if (method === 'GET' && sid) {
       const resource = this.resources.get(sid);
-      if (!resource) return this.error(res, 404, 20404, `The requested resource ${path} was not found`);
-      return this.json(res, 200, this.render(resource));
+      if (!resource) return this.error(404, 20404, `The requested resource ${path} was not found`);
+      return this.reply(200, this.render(resource));
     }
-    if (req.method !== 'POST' || sid) return this.error(res, 405, 20004, 'Method not allowed');
+    if (method !== 'POST' || sid) return this.error(405, 20004, 'Method not allowed');
 
     const to = form.get('To');
     const from = form.get('From');
-    if (!to) return this.error(res, 400, 21604, "A 'To' phone number is required.");
-    if (!/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(to))
-      return this.error(res, 400, 21211, `Invalid 'To' Phone Number`);
+    if (!to) return this.error(400, 21604, "A 'To' phone number is required.");
+    if (!/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(to)) return this.error(400, 21211, `Invalid 'To' Phone Number`);
     const kind = collection === 'Calls' ? 'call' : 'message';
     if (kind === 'message' && !from && !form.get('MessagingServiceSid')) {
-      return this.error(res, 400, 21603, "A 'From' phone number is required.");
+      return this.error(400, 21603, "A 'From' phone number is required.");
     }
-    if (kind === 'message' && !form.get('Body'))
-      return this.error(res, 400, 21602, 'Message body is required.');
+    if (kind === 'message' && !form.get('Body')) return this.error(400, 21602, 'Message body is required.');
     if (kind === 'call' && (!from || (!form.get('Twiml') && !form.get('Url')))) {
-      return this.error(res, 400, 21205, 'Url parameter is required.');
+      return this.error(400, 21205, 'Url parameter is required.');
     }
     const resource: TwilioFakeResource = {
       sid: `${kind === 'call' ? 'CA' : 'SM'}${randomBytes(16).toString('hex')}`,
@@ -215,7 +191,7 @@ export class TwilioFake {
       priceUnit: step.priceUnit ?? 'USD',
     };
     this.resources.set(resource.sid, resource);
-    this.json(res, 201, this.render(resource, form.get('MessagingServiceSid')));
+    return this.reply(201, this.render(resource, form.get('MessagingServiceSid')));
   }
 
   private render(resource: TwilioFakeResource, messagingServiceSid?: string | null): Record<string, unknown> {
@@ -258,23 +234,16 @@ export class TwilioFake {
     };
   }
 
-  private error(res: ServerResponse, httpStatus: number, code: number | undefined, message: string): void {
+  private error(httpStatus: number, code: number | undefined, message: string): FakeHttpAnswer {
     const body =
       code === undefined
         ? { message, status: httpStatus }
         : { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status: httpStatus };
-    this.json(res, httpStatus, body);
+    return this.reply(httpStatus, body);
   }
 
-  private json(res: ServerResponse, status: number, body: unknown): void {
-    this.reply(res, status, JSON.stringify(body), 'application/json');
-  }
-
-  private reply(res: ServerResponse, status: number, body: string, contentType: string): void {
-    res.writeHead(status, {
-      'content-type': contentType,
-      'twilio-request-id': `RQ${randomBytes(16).toString('hex')}`,
-    });
-    res.end(body);
+  /** A string body goes out as text/html, anything else as JSON (see startFakeHttpServer). */
+  private reply(status: number, body: unknown): FakeHttpAnswer {
+    return { status, body, headers: { 'twilio-request-id': `RQ${randomBytes(16).toString('hex')}` } };
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { FakeGatewayState, type FakeGatewayControls } from './fake-gateway-state.js';
+import { startFakeHttpServer, type FakeHttpAnswer, type FakeHttpRequest } from './fake-http-server.js';
 
 /**
  * A fake Vonage SMS API on 127.0.0.1 with an ephemeral port: POST /sms/json (form or JSON body,
@@ -31,11 +32,7 @@ export interface VonageFakeOptions {
   maxRecordedRequests?: number;
 }
 
-export interface VonageFakeRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  rawBody: string;
+export interface VonageFakeRequest extends FakeHttpRequest {
   /** Query, then form or JSON body fields, as strings. */
   params: Record<string, string>;
 }
@@ -60,23 +57,22 @@ export interface DeliveryReceiptOptions {
   timestampSeconds?: number;
 }
 
-export interface VonageFake {
+/** Also: requests, messages, balanceEur, setMode, enqueue, reset and close (FakeGatewayControls). */
+export interface VonageFake extends FakeGatewayControls<
+  VonageFakeMode,
+  VonageFakeStep,
+  VonageFakeRequest,
+  VonageFakeMessage
+> {
   readonly url: string;
   readonly apiKey: string;
   readonly apiSecret: string;
-  readonly requests: readonly VonageFakeRequest[];
-  readonly messages: ReadonlyMap<string, VonageFakeMessage>;
-  balanceEur: number;
-  setMode(mode: VonageFakeMode): void;
-  enqueue(...steps: VonageFakeStep[]): void;
   /** The parameters of the delivery receipt Vonage would send for a message it accepted. */
   deliveryReceipt(
     messageId: string,
     status: string,
     options?: DeliveryReceiptOptions,
   ): Record<string, string>;
-  reset(): void;
-  close(): Promise<void>;
 }
 
 const MICROS = 1_000_000;
@@ -103,20 +99,16 @@ function partsOf(text: string, unicode: boolean): number {
   return length <= single ? 1 : Math.ceil(length / multi);
 }
 
-type Answer = { status: number; body: unknown } | 'hang' | 'reset';
-
 export async function startVonageFake(options: VonageFakeOptions = {}): Promise<VonageFake> {
   const apiKey = options.apiKey ?? 'abcd1234';
   const apiSecret = options.apiSecret ?? 'vonage-test-secret';
   const priceMicros = Math.round((options.priceEur ?? 0.0333) * MICROS);
-  const maxRecorded = options.maxRecordedRequests ?? 1000;
-  const requests: VonageFakeRequest[] = [];
-  const messages = new Map<string, VonageFakeMessage>();
-  const steps: VonageFakeStep[] = [];
-  let mode: VonageFakeMode = 'normal';
-  let balanceMicros = Math.round((options.balanceEur ?? 10) * MICROS);
+  const state = new FakeGatewayState<VonageFakeMode, VonageFakeStep, VonageFakeRequest, VonageFakeMessage>({
+    balanceEur: options.balanceEur ?? 10,
+    maxRecordedRequests: options.maxRecordedRequests ?? 1000,
+  });
 
-  const refused = (status: string, errorText: string): Answer => ({
+  const refused = (status: string, errorText: string): FakeHttpAnswer => ({
     status: 200,
     body: { 'message-count': '1', messages: [{ status, 'error-text': errorText }] },
   });
@@ -134,7 +126,7 @@ export async function startVonageFake(options: VonageFakeOptions = {}): Promise<
     params: Record<string, string>,
     headers: IncomingHttpHeaders,
     step: VonageFakeStep | undefined,
-  ): Answer {
+  ): FakeHttpAnswer {
     const [key, secret] = credentials(params, headers);
     if (!key || !secret) return refused('2', 'Missing api_key');
     if (key !== apiKey || secret !== apiSecret) return refused('4', 'Bad Credentials');
@@ -148,13 +140,13 @@ export async function startVonageFake(options: VonageFakeOptions = {}): Promise<
     const type = params.type ?? 'text';
     const text = params.text ?? '';
     const parts = partsOf(text, type === 'unicode');
-    if (priceMicros * parts > balanceMicros) return refused('9', 'Quota Exceeded - rejected');
+    if (priceMicros * parts > state.balanceMicros) return refused('9', 'Quota Exceeded - rejected');
     const answered = [];
     for (let part = 0; part < parts; part += 1) {
-      balanceMicros -= priceMicros;
+      state.balanceMicros -= priceMicros;
       const messageId = randomBytes(8).toString('hex').toUpperCase();
       if (part === 0) {
-        messages.set(messageId, {
+        state.keep(messageId, {
           messageId,
           to,
           from: params.from ?? '',
@@ -170,7 +162,7 @@ export async function startVonageFake(options: VonageFakeOptions = {}): Promise<
         to,
         'message-id': messageId,
         status: '0',
-        'remaining-balance': (balanceMicros / MICROS).toFixed(8),
+        'remaining-balance': state.balanceEur.toFixed(8),
         'message-price': (priceMicros / MICROS).toFixed(8),
         network: '23410',
         ...(params['client-ref'] ? { 'client-ref': params['client-ref'] } : {}),
@@ -179,9 +171,10 @@ export async function startVonageFake(options: VonageFakeOptions = {}): Promise<
     return { status: 200, body: { 'message-count': String(parts), messages: answered } };
   }
 
-  function answer(req: IncomingMessage, path: string, params: Record<string, string>): Answer {
-    const step = steps.shift();
-    const current = step ?? mode;
+  function answer(request: FakeHttpRequest, params: Record<string, string>): FakeHttpAnswer {
+    const { method, path, headers } = request;
+    const step = state.nextStep();
+    const current = step ?? state.mode;
     if (typeof current === 'object' && 'body' in current) return current;
     switch (current) {
       case 'server_error':
@@ -200,23 +193,23 @@ export async function startVonageFake(options: VonageFakeOptions = {}): Promise<
         break;
     }
     const pathname = path.split('?')[0];
-    if (req.method === 'POST' && pathname === '/sms/json') return sendSms(params, req.headers, step);
-    if (req.method === 'GET' && pathname === '/account/get-balance') {
-      const [key, secret] = credentials(params, req.headers);
+    if (method === 'POST' && pathname === '/sms/json') return sendSms(params, headers, step);
+    if (method === 'GET' && pathname === '/account/get-balance') {
+      const [key, secret] = credentials(params, headers);
       if (key !== apiKey || secret !== apiSecret) {
         return { status: 401, body: { 'error-code': '401', 'error-code-label': 'authentication failed' } };
       }
-      return { status: 200, body: { value: balanceMicros / MICROS, autoReload: false } };
+      return { status: 200, body: { value: state.balanceEur, autoReload: false } };
     }
     return { status: 404, body: { 'error-code': '404', 'error-code-label': 'not found' } };
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
-    const path = req.url ?? '/';
+  function handle(request: FakeHttpRequest): FakeHttpAnswer {
+    const { path, headers, rawBody } = request;
     const params: Record<string, string> = {};
     const url = new URL(path, 'http://fake');
     for (const [name, value] of url.searchParams) params[name] = value;
-    if ((req.headers['content-type'] ?? '').includes('json')) {
+    if ((headers['content-type'] ?? '').includes('json')) {
       try {
         const json = JSON.parse(rawBody) as unknown;
         if (typeof json === 'object' && json !== null) {
@@ -228,52 +221,17 @@ export async function startVonageFake(options: VonageFakeOptions = {}): Promise<
     } else {
       for (const [name, value] of new URLSearchParams(rawBody)) params[name] = value;
     }
-    if (maxRecorded > 0) {
-      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, rawBody, params });
-      if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
-    }
-    const result = answer(req, path, params);
-    if (result === 'hang') return;
-    if (result === 'reset') {
-      req.socket.destroy();
-      return;
-    }
-    const text = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
-    res.writeHead(result.status, {
-      'content-type': typeof result.body === 'string' ? 'text/html' : 'application/json',
-      'content-length': Buffer.byteLength(text),
-    });
-    res.end(text);
+    state.record(request, { params });
+    return answer(request, params);
   }
 
-  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
+  const server = await startFakeHttpServer(handle);
+  return state.expose<VonageFake>(server.close, {
+    url: server.url,
     apiKey,
     apiSecret,
-    requests,
-    messages,
-    get balanceEur() {
-      return balanceMicros / MICROS;
-    },
-    set balanceEur(value: number) {
-      balanceMicros = Math.round(value * MICROS);
-    },
-    setMode(next) {
-      mode = next;
-    },
-    enqueue(...next) {
-      steps.push(...next);
-    },
     deliveryReceipt(messageId, status, receipt = {}) {
-      const message = messages.get(messageId);
+      const message = state.messages.get(messageId);
       const params: Record<string, string> = {
         msisdn: message?.to ?? '447700900000',
         to: message?.from ?? 'OTPGATE',
@@ -293,17 +251,5 @@ export async function startVonageFake(options: VonageFakeOptions = {}): Promise<
       params.sig = sign(params, receipt.signatureSecret, receipt.signatureMethod ?? 'md5hash');
       return params;
     },
-    reset() {
-      requests.length = 0;
-      steps.length = 0;
-      messages.clear();
-      mode = 'normal';
-    },
-    close() {
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
-  };
+  });
 }

@@ -1,32 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBridgeXApiProvider, mapBridgeStatus } from '../../src/providers/bridgexapi/index.js';
-import type { OutboundMessage, SendResult } from '../../src/providers/provider.js';
 import { startBridgeXApiFake, type BridgeXApiFake } from '../fakes/bridgexapi-fake.js';
+import { failureOf, messageFactory } from '../fakes/provider-test-kit.js';
 
 const TEXT = 'Your code is 123456';
 
-function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    attemptId: 'msg_01',
-    verificationId: 'ver_01',
-    to: '+31612345678',
-    channel: 'sms',
-    text: TEXT,
-    code: '123456',
-    subject: undefined,
-    sender: undefined,
-    locale: undefined,
-    statusCallbackUrl: undefined,
-    ...overrides,
-  };
-}
+const message = messageFactory({
+  attemptId: 'msg_01',
+  verificationId: 'ver_01',
+  to: '+31612345678',
+  text: TEXT,
+});
 
 const opts = () => ({ signal: AbortSignal.timeout(5_000) });
-
-function failureOf(result: SendResult | { ok: boolean }) {
-  if (result.ok || !('failure' in result)) throw new Error('expected a failure');
-  return result.failure;
-}
 
 describe('BridgeXAPI adapter', () => {
   let fake: BridgeXApiFake;

@@ -1,15 +1,9 @@
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmailProvider, type EmailOptions } from '../../src/providers/email/index.js';
-import type { OutboundMessage, ProviderFailure, SendResult } from '../../src/providers/provider.js';
-
-interface Received {
-  mailFrom: string | undefined;
-  rcptTo: string[];
-  raw: string;
-  user: string | undefined;
-}
+import { startFakeSmtp, type ReceivedMail } from '../fakes/fake-smtp-server.js';
+import { failureOf, messageFactory } from '../fakes/provider-test-kit.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -19,37 +13,20 @@ afterEach(async () => {
 /** A real SMTP server (smtp-server) on 127.0.0.1 that records what it accepts. */
 async function startSmtp(
   overrides: Partial<SMTPServerOptions> = {},
-): Promise<{ port: number; received: Received[] }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
+): Promise<{ port: number; received: ReceivedMail[] }> {
+  const smtp = await startFakeSmtp({
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
     authMethods: ['PLAIN', 'LOGIN'],
-    logger: false,
     onAuth(auth, _session, callback) {
       if (auth.username === 'mailer' && auth.password === 'pw')
         return callback(null, { user: auth.username });
       callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
     },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-          rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-          user: typeof session.user === 'string' ? session.user : undefined,
-        });
-        callback();
-      });
-    },
     ...overrides,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port, received };
+  cleanup.push(() => smtp.close());
+  return { port: smtp.port, received: smtp.received };
 }
 
 function provider(port: number, extra: Partial<EmailOptions> = {}) {
@@ -66,24 +43,14 @@ function provider(port: number, extra: Partial<EmailOptions> = {}) {
   return email;
 }
 
-const message = (overrides: Partial<OutboundMessage> = {}): OutboundMessage => ({
-  attemptId: 'msg_1',
-  verificationId: 'ver_1',
+const message = messageFactory({
   to: 'user@example.com',
   channel: 'email',
   text: 'Your Acme code is 482913. It expires in 5 minutes.',
   code: '482913',
   subject: 'Your Acme code',
-  sender: undefined,
-  locale: undefined,
-  statusCallbackUrl: undefined,
-  ...overrides,
 });
 const opts = (ms = 3_000) => ({ signal: AbortSignal.timeout(ms) });
-const failureOf = (result: SendResult): ProviderFailure => {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
-  return result.failure;
-};
 const smtpError = (responseCode: number, text: string) => Object.assign(new Error(text), { responseCode });
 
 describe('email send', () => {

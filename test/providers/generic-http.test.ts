@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,34 +10,23 @@ import {
   type GenericHttpOptions,
   type TemplateValues,
 } from '../../src/providers/generic-http/index.js';
-import type { InboundWebhook, OutboundMessage, ProviderFailure } from '../../src/providers/provider.js';
+import { startFakeHttpServer, type FakeHttpAnswer, type FakeHttpServer } from '../fakes/fake-http-server.js';
+import { failureOf, messageFactory, webhookFactory } from '../fakes/provider-test-kit.js';
 
 /** Text that breaks naive templating in every format: quotes, backslash, newline, &, =, +, %, unicode, U+2028. */
 const NASTY = 'Code "123456"\\ & a=b+c 100% </script>\n\tÄ€ 🙂 \u2028 end';
 const CALLBACK = 'https://otp.example.com/v1/webhooks/generic?x=1&y=2';
 
-function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    attemptId: 'msg_01',
-    verificationId: 'ver_01',
-    to: '+4915112345678',
-    channel: 'sms',
-    text: NASTY,
-    code: '123456',
-    subject: undefined,
-    sender: 'ACME',
-    locale: undefined,
-    statusCallbackUrl: CALLBACK,
-    ...overrides,
-  };
-}
+const message = messageFactory({
+  attemptId: 'msg_01',
+  verificationId: 'ver_01',
+  to: '+4915112345678',
+  text: NASTY,
+  sender: 'ACME',
+  statusCallbackUrl: CALLBACK,
+});
 
 const opts = () => ({ signal: AbortSignal.timeout(5_000) });
-
-function failureOf(result: { ok: boolean }): ProviderFailure {
-  if (result.ok || !('failure' in result)) throw new Error('expected a failure');
-  return result.failure as ProviderFailure;
-}
 
 interface Received {
   method: string;
@@ -46,47 +34,26 @@ interface Received {
   headers: IncomingHttpHeaders;
   body: string;
 }
-type Reply = (req: IncomingMessage, res: ServerResponse) => void;
-const json =
-  (status: number, body: unknown): Reply =>
-  (_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+const json = (status: number, body: unknown): FakeHttpAnswer => ({ status, body });
 
 /** A tiny gateway: records requests and answers with the next queued reply (default: 200 data.id). */
 let base = '';
+let server: FakeHttpServer;
 const received: Received[] = [];
-const replies: Reply[] = [];
-const server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    received.push({
-      method: req.method ?? '',
-      url: req.url ?? '',
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    });
-    (replies.shift() ?? json(200, { data: { id: 'gw-1' } }))(req, res);
-  });
-});
+const replies: FakeHttpAnswer[] = [];
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startFakeHttpServer(({ method, path, headers, rawBody }) => {
+    received.push({ method, url: path, headers, body: rawBody });
+    return replies.shift() ?? json(200, { data: { id: 'gw-1' } });
+  });
+  base = server.url;
 });
 afterEach(() => {
   received.length = 0;
   replies.length = 0;
 });
-afterAll(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-);
+afterAll(() => server.close());
 
 const JSON_BODY =
   '{"to":"{{to}}","digits":"{{ to_digits }}","text":"{{text}}","code":"{{code}}","from":"{{sender}}","ref":"{{attempt_id}}","cb":"{{callback_url}}"}';
@@ -249,7 +216,7 @@ describe('generic HTTP adapter: sending', () => {
     });
 
     it('no answer → timeout', async () => {
-      replies.push(() => undefined);
+      replies.push('hang');
       const started = Date.now();
       expect(failureOf(await provider().send(message(), { signal: AbortSignal.timeout(200) }))).toMatchObject(
         {
@@ -258,14 +225,14 @@ describe('generic HTTP adapter: sending', () => {
         },
       );
       expect(Date.now() - started).toBeLessThan(2_000);
-      replies.push(() => undefined);
+      replies.push('hang');
       expect(failureOf(await provider({ timeoutMs: 150 }).send(message(), opts()))).toMatchObject({
         kind: 'timeout',
       });
     });
 
     it('connection reset → network', async () => {
-      replies.push((req) => req.socket.destroy());
+      replies.push('reset');
       expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
         kind: 'network',
         retryable: true,
@@ -274,7 +241,7 @@ describe('generic HTTP adapter: sending', () => {
 
     it('2xx without a readable id → malformed_response', async () => {
       replies.push(
-        (_req, res) => res.end('<html>ok</html>'),
+        { status: 200, body: '<html>ok</html>' },
         json(200, { data: {} }),
         json(200, { data: { id: { nested: true } } }),
       );
@@ -309,15 +276,7 @@ describe('generic HTTP adapter: delivery receipts', () => {
         ...(signature ? { signature } : {}),
       },
     });
-  const hook = (parts: Partial<InboundWebhook>): InboundWebhook => ({
-    method: 'POST',
-    url: CALLBACK,
-    headers: {},
-    rawBody: '',
-    body: undefined,
-    query: {},
-    ...parts,
-  });
+  const hook = webhookFactory(CALLBACK);
 
   it('parses a JSON receipt with a case-insensitive status map and error code', () => {
     const body = { data: { message_id: 'gw-1', state: 'failed', error: { code: 30003 } } };

@@ -1,12 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import smpp from 'smpp';
 import { afterEach, describe, expect, it } from 'vitest';
-import type {
-  DeliveryReport,
-  OutboundMessage,
-  ProviderFailure,
-  SendResult,
-} from '../../src/providers/provider.js';
+import type { DeliveryReport, ProviderFailure } from '../../src/providers/provider.js';
 import {
   createSmppProvider,
   mapReceiptState,
@@ -15,101 +9,11 @@ import {
   type SmppOptions,
   type SmppProvider,
 } from '../../src/providers/smpp/index.js';
+import { startFakeSmsc } from '../fakes/fake-smsc.js';
+import { failureOf, messageFactory } from '../fakes/provider-test-kit.js';
 
-/** What the fake SMSC does with the next submit_sm: a command_status, or never answer, or drop the link. */
-type SubmitStep = number | 'hang' | 'drop';
-
-/** A fake SMSC on 127.0.0.1 built with the `smpp` package's own server. */
-interface FakeSmsc {
-  port: number;
-  binds: smpp.PDU[];
-  submits: smpp.PDU[];
-  deliverResponses: smpp.PDU[];
-  unbinds: number;
-  enquireLinks: number;
-  script: SubmitStep[];
-  answerEnquireLink: boolean;
-  sessions: () => smpp.Session[];
-  receipt: (fields: Record<string, unknown>) => Promise<smpp.PDU>;
-  close: () => Promise<void>;
-}
-
-async function startSmsc(credentials = { systemId: 'otpgate', password: 's3cret' }): Promise<FakeSmsc> {
-  let counter = 0;
-  const smsc: Omit<FakeSmsc, 'port' | 'sessions' | 'receipt' | 'close'> = {
-    binds: [],
-    submits: [],
-    deliverResponses: [],
-    unbinds: 0,
-    enquireLinks: 0,
-    script: [],
-    answerEnquireLink: true,
-  };
-  const server = smpp.createServer((session) => {
-    session.on('error', () => undefined);
-    session.on('bind_transceiver', (pdu: smpp.PDU) => {
-      smsc.binds.push(pdu);
-      const ok = pdu.system_id === credentials.systemId && pdu.password === credentials.password;
-      session.send(
-        pdu.response(ok ? { system_id: 'FAKESMSC' } : { command_status: smpp.errors.ESME_RINVPASWD }),
-      );
-    });
-    session.on('submit_sm', (pdu: smpp.PDU) => {
-      smsc.submits.push(pdu);
-      const step = smsc.script.shift() ?? 0;
-      if (step === 'hang') return;
-      if (step === 'drop') return session.destroy();
-      counter += 1;
-      const messageId = `${(0x5a00 + counter).toString(16)}`;
-      session.send(pdu.response(step === 0 ? { message_id: messageId } : { command_status: step }));
-    });
-    session.on('enquire_link', (pdu: smpp.PDU) => {
-      smsc.enquireLinks += 1;
-      if (smsc.answerEnquireLink) session.send(pdu.response());
-    });
-    session.on('deliver_sm_resp', (pdu: smpp.PDU) => smsc.deliverResponses.push(pdu));
-    session.on('unbind', (pdu: smpp.PDU) => {
-      smsc.unbinds += 1;
-      session.send(pdu.response());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return Object.assign(smsc, {
-    port,
-    sessions: () => server.sessions,
-    receipt: (fields: Record<string, unknown>) =>
-      new Promise<smpp.PDU>((resolve, reject) => {
-        const session = server.sessions[0];
-        if (!session) return reject(new Error('no bound session'));
-        session.deliver_sm({ source_addr: '31651860670', destination_addr: 'OTPGATE', ...fields }, resolve);
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const session of server.sessions) session.destroy();
-        server.close(() => resolve());
-      }),
-  });
-}
-
-const message = (overrides: Partial<OutboundMessage> = {}): OutboundMessage => ({
-  attemptId: 'msg_1',
-  verificationId: 'ver_1',
-  to: '+31651860670',
-  channel: 'sms',
-  text: 'Your code is 123456',
-  code: '123456',
-  subject: undefined,
-  sender: undefined,
-  locale: undefined,
-  statusCallbackUrl: undefined,
-  ...overrides,
-});
+const message = messageFactory();
 const opts = (ms = 2_000) => ({ signal: AbortSignal.timeout(ms) });
-const failureOf = (result: SendResult): ProviderFailure => {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
-  return result.failure;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(check: () => boolean, ms = 2_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -127,7 +31,7 @@ afterEach(async () => {
 });
 
 async function setup(extra: Partial<SmppOptions> = {}, credentials?: { systemId: string; password: string }) {
-  const smsc = await startSmsc(credentials);
+  const smsc = await startFakeSmsc({ credentials });
   const reports: DeliveryReport[] = [];
   const provider: SmppProvider = createSmppProvider({
     name: 'smsc-main',
@@ -332,7 +236,7 @@ describe('smpp delivery receipts', () => {
     const { smsc, provider, reports } = await setup();
     const sent = await provider.send(message(), opts());
     if (!sent.ok) throw new Error('send failed');
-    const response = await smsc.receipt({
+    const response = await smsc.deliver({
       esm_class: 0x04,
       short_message: `id:${sent.providerMessageId} sub:001 dlvrd:001 submit date:2611240842 done date:2611240843 stat:DELIVRD err:000 text:Your code is`,
     });
@@ -348,7 +252,7 @@ describe('smpp delivery receipts', () => {
     const received: DeliveryReport[] = [];
     provider.setDeliveryReportHandler((report) => received.push(report));
     await provider.send(message(), opts());
-    await smsc.receipt({
+    await smsc.deliver({
       esm_class: 0x04,
       short_message:
         'id:0000023041 sub:001 dlvrd:000 submit date:2611240842 done date:2611240900 stat:UNDELIV err:034',
@@ -370,9 +274,9 @@ describe('smpp delivery receipts', () => {
       throw new Error('handler bug');
     });
     await provider.send(message(), opts());
-    const mo = await smsc.receipt({ esm_class: 0, short_message: 'STOP' });
+    const mo = await smsc.deliver({ esm_class: 0, short_message: 'STOP' });
     expect(mo.command_status).toBe(0);
-    await smsc.receipt({ esm_class: 0x04, short_message: 'id:5a01 stat:DELIVRD err:000' });
+    await smsc.deliver({ esm_class: 0x04, short_message: 'id:5a01 stat:DELIVRD err:000' });
     expect((await provider.send(message(), opts())).ok).toBe(true);
     expect(smsc.deliverResponses).toHaveLength(2);
   });

@@ -1,12 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  InboundWebhook,
-  OutboundMessage,
-  ProviderFailure,
-  SendResult,
-} from '../../src/providers/provider.js';
+import type { InboundWebhook, ProviderFailure } from '../../src/providers/provider.js';
 import {
   createTwilioProvider,
   mapTwilioStatus,
@@ -15,30 +8,13 @@ import {
   voiceTwiml,
   type TwilioOptions,
 } from '../../src/providers/twilio/index.js';
+import { startFakeHttpServer, type FakeHttpServer } from '../fakes/fake-http-server.js';
+import { failureOf, messageFactory } from '../fakes/provider-test-kit.js';
 import { TwilioFake, signTwilioRequest } from '../fakes/twilio-fake.js';
 
 const opts = () => ({ signal: AbortSignal.timeout(2_000) });
 
-function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    attemptId: 'msg_1',
-    verificationId: 'ver_1',
-    to: '+31651860670',
-    channel: 'sms',
-    text: 'Your code is 123456',
-    code: '123456',
-    subject: undefined,
-    sender: undefined,
-    locale: undefined,
-    statusCallbackUrl: 'https://otp.example.com/webhooks/twilio/tw-main',
-    ...overrides,
-  };
-}
-
-function failureOf(result: SendResult): ProviderFailure {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
-  return result.failure;
-}
+const message = messageFactory({ statusCallbackUrl: 'https://otp.example.com/webhooks/twilio/tw-main' });
 
 let fake: TwilioFake;
 const provider = (extra: Partial<TwilioOptions> = {}) =>
@@ -283,36 +259,30 @@ describe('twilio delivery status', () => {
 });
 
 describe('twilio status callbacks', () => {
-  let receiver: Server;
+  let receiver: FakeHttpServer;
   let receiverUrl: string;
   const received: InboundWebhook[] = [];
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const rawBody = Buffer.concat(chunks).toString('utf8');
-        const headers: Record<string, string | undefined> = {};
-        for (const [key, value] of Object.entries(req.headers))
-          headers[key] = Array.isArray(value) ? value.join(',') : value;
-        received.push({
-          method: req.method ?? 'POST',
-          // Behind a proxy the public URL differs from where we listen; the signature covers the public one.
-          url: `https://otp.example.com${req.url ?? '/'}`,
-          headers,
-          rawBody,
-          body: Object.fromEntries(new URLSearchParams(rawBody)),
-          query: {},
-        });
-        res.writeHead(204).end();
+    receiver = await startFakeHttpServer((request) => {
+      const headers: Record<string, string | undefined> = {};
+      for (const [key, value] of Object.entries(request.headers))
+        headers[key] = Array.isArray(value) ? value.join(',') : value;
+      received.push({
+        method: request.method,
+        // Behind a proxy the public URL differs from where we listen; the signature covers the public one.
+        url: `https://otp.example.com${request.path}`,
+        headers,
+        rawBody: request.rawBody,
+        body: Object.fromEntries(new URLSearchParams(request.rawBody)),
+        query: {},
       });
+      return { status: 204 };
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    receiverUrl = receiver.url;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await receiver.close();
   });
 
   it('verifies the signed message callback and parses it into a report', async () => {

@@ -7,38 +7,23 @@ import {
   vonageSignature,
   type VonageOptions,
 } from '../../src/providers/vonage/index.js';
-import type { InboundWebhook, OutboundMessage, ProviderFailure } from '../../src/providers/provider.js';
+import { failureOf, messageFactory, webhookFactory } from '../fakes/provider-test-kit.js';
 import { startVonageFake, type VonageFake } from '../fakes/vonage-fake.js';
 
 const TEXT = 'Your code is 123456';
 const CALLBACK = 'https://otp.example.com/v1/webhooks/vonage';
 
-function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    attemptId: 'msg_01HX',
-    verificationId: 'ver_01',
-    to: '+447700900123',
-    channel: 'sms',
-    text: TEXT,
-    code: '123456',
-    subject: undefined,
-    sender: undefined,
-    locale: undefined,
-    statusCallbackUrl: CALLBACK,
-    ...overrides,
-  };
-}
+const message = messageFactory({
+  attemptId: 'msg_01HX',
+  verificationId: 'ver_01',
+  to: '+447700900123',
+  text: TEXT,
+  statusCallbackUrl: CALLBACK,
+});
 
 const opts = () => ({ signal: AbortSignal.timeout(5_000) });
 
-function failureOf(result: { ok: boolean }): ProviderFailure {
-  if (result.ok || !('failure' in result)) throw new Error('expected a failure');
-  return result.failure as ProviderFailure;
-}
-
-function webhook(parts: Partial<InboundWebhook>): InboundWebhook {
-  return { method: 'POST', url: CALLBACK, headers: {}, rawBody: '', body: undefined, query: {}, ...parts };
-}
+const webhook = webhookFactory(CALLBACK);
 
 describe('Vonage adapter', () => {
   let fake: VonageFake;

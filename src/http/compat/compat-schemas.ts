@@ -1,3 +1,4 @@
+import { Nullable } from '../nullable.js';
 import { Type } from 'typebox';
 
 /**
@@ -21,10 +22,10 @@ export const COMPAT_SCHEMAS = {
         route_id: Type.Integer(),
         expires_in_seconds: Type.Integer(),
         cooldown_seconds: Type.Integer(),
-        debug_code: Type.Union([Type.String(), Type.Null()]),
-        bx_message_id: Type.Union([Type.String(), Type.Null()]),
-        order_id: Type.Union([Type.String(), Type.Null()]),
-        delivery_status_url: Type.Union([Type.String(), Type.Null()]),
+        debug_code: Nullable('string'),
+        bx_message_id: Nullable('string'),
+        order_id: Nullable('string'),
+        delivery_status_url: Nullable('string'),
       }),
       422: Detail,
       429: Detail,
