@@ -272,7 +272,8 @@ export class Dispatcher {
     );
     const code = this.o.vault.reveal(v);
     try {
-      await this.dispatch({ ...v, chainIndex: next }, code, next);
+      // The claim above cleared the stored timer; say so, so the next step arms its own.
+      await this.dispatch({ ...v, chainIndex: next, failoverAtMs: undefined }, code, next);
     } catch (error) {
       if (!(error instanceof OtpError)) throw error;
       this.o.logger.warn(

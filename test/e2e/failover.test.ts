@@ -293,3 +293,38 @@ describe('quality routing from measured receipts', () => {
     expect(after.body.attempt.route_id).toBe(2);
   });
 });
+
+describe('longer chains', () => {
+  it('each step arms its own timer: no receipt at step 1 nor at step 2 reaches step 3 with the same code', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const providers = ['p1', 'p2', 'p3'].map((name) => new ScriptedProvider({ name }));
+    t = await startTestServer({
+      config: {
+        providers: { p1: { type: 'sandbox' }, p2: { type: 'sandbox' }, p3: { type: 'sandbox' } },
+        routes: [1, 2, 3].map((id) => ({
+          id,
+          name: `r${id}`,
+          provider: `p${id}`,
+          channel: 'sms' as const,
+          rates: [{ prefix: '', priceMicros: 10_000 * id }],
+        })),
+        routingPolicies: [{ name: 'chain', strategy: 'ordered', routes: [1, 2, 3], timeoutSeconds: 20 }],
+        defaultRouteId: 1,
+      },
+      overrides: { clock, providers },
+    });
+    const res = await send(t);
+    clock.advanceSeconds(21);
+    expect(await t.app.background.tickFailovers()).toBe(1);
+    expect(providers[1]!.sent).toHaveLength(1);
+    clock.advanceSeconds(21);
+    expect(await t.app.background.tickFailovers()).toBe(1);
+    expect(providers[2]!.sent).toHaveLength(1);
+    expect(providers[2]!.sent[0]!.code).toBe(res.body.debug_code);
+    // The last step has no successor, so no timer remains.
+    clock.advanceSeconds(60);
+    expect(await t.app.background.tickFailovers()).toBe(0);
+    const view = await t.request('GET', `/v1/verifications/${res.body.id}`);
+    expect(view.body.attempts.map((a: any) => a.route_id)).toEqual([1, 2, 3]);
+  });
+});
