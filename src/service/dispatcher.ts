@@ -257,13 +257,15 @@ export class Dispatcher {
       });
       return;
     }
-    // Claim the move first so concurrent receipts/timers on other nodes do not send twice.
+    // Claim the move first so concurrent receipts/timers on other nodes do not send twice; the
+    // send count makes a claim from before a resend fail, so an old code is never sent on.
     const claimed = await this.o.store.verifications.advanceChain({
       id: v.id,
       fromIndex: v.chainIndex,
       toIndex: next,
       failoverAtMs: undefined,
       nowMs,
+      sendCount: v.sendCount,
     });
     if (!claimed) return;
     this.o.logger.info(

@@ -76,6 +76,8 @@ export interface AdvanceArgs {
   toIndex: number;
   failoverAtMs: number | undefined;
   nowMs: number;
+  /** When given, also requires this send count: a resend (new code) in between makes the move stale. */
+  sendCount?: number;
 }
 
 export interface VerificationRepo {

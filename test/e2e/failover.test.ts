@@ -192,6 +192,17 @@ describe('routing and failover end to end over HTTP', () => {
     expect(secondary.sent).toHaveLength(0);
   });
 
+  it('a failover claimed from before a resend never sends the old code', async () => {
+    const { t, clock, secondary } = await setup();
+    const res = await send(t);
+    const stale = await t.app.store.verifications.get(res.body.id);
+    clock.advanceSeconds(45);
+    const resent = await t.request('POST', `/v1/verifications/${res.body.id}/resend`);
+    expect(resent.status).toBe(200);
+    await t.app.dispatcher.onTimeout(stale!);
+    expect(secondary.sent).toHaveLength(0);
+  });
+
   it('a pending failover survives a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-restart-'));
     const first = await setup(dataDir);

@@ -117,6 +117,7 @@ export class MemoryVerificationRepo implements VerificationRepo {
   async advanceChain(args: AdvanceArgs): Promise<boolean> {
     const v = this.rows.get(args.id);
     if (!v || v.status !== 'pending' || v.chainIndex !== args.fromIndex) return false;
+    if (args.sendCount !== undefined && v.sendCount !== args.sendCount) return false;
     this.write({ ...v, chainIndex: args.toIndex, failoverAtMs: args.failoverAtMs, updatedAtMs: args.nowMs });
     return true;
   }

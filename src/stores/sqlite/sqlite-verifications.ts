@@ -65,7 +65,8 @@ export const VERIFICATION_SQL = {
   checkUpdate: `UPDATE verifications SET status = @status, failed_checks = @failed_checks,
     updated_at_ms = @updated_at_ms WHERE id = @id`,
   advanceChain: `UPDATE verifications SET chain_index = @to_index, failover_at_ms = @failover_at_ms,
-    updated_at_ms = @now_ms WHERE id = @id AND status = 'pending' AND chain_index = @from_index`,
+    updated_at_ms = @now_ms WHERE id = @id AND status = 'pending' AND chain_index = @from_index
+    AND (@send_count IS NULL OR send_count = @send_count)`,
   clearFailover: `UPDATE verifications SET failover_at_ms = NULL, updated_at_ms = @now_ms
     WHERE id = @id AND chain_index = @at_index AND failover_at_ms IS NOT NULL`,
   // INDEXED BY pins the partial index: the planner may otherwise range-scan the expiry index,
@@ -91,7 +92,16 @@ export class SqliteVerificationRepo implements VerificationRepo {
     [{ id: string; status: string; failed_checks: number; updated_at_ms: number }]
   >;
   private readonly advance: Statement<
-    [{ id: string; from_index: number; to_index: number; failover_at_ms: number | null; now_ms: number }]
+    [
+      {
+        id: string;
+        from_index: number;
+        to_index: number;
+        failover_at_ms: number | null;
+        now_ms: number;
+        send_count: number | null;
+      },
+    ]
   >;
   private readonly clear: Statement<[{ id: string; at_index: number; now_ms: number }]>;
   private readonly countPending: Statement<[{ now_ms: number }], { n: number }>;
@@ -128,6 +138,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
       to_index: number;
       failover_at_ms: number | null;
       now_ms: number;
+      send_count: number | null;
     }>(VERIFICATION_SQL.advanceChain);
     this.clear = db.prepare<{ id: string; at_index: number; now_ms: number }>(VERIFICATION_SQL.clearFailover);
     this.countPending = db.prepare<{ now_ms: number }, { n: number }>(VERIFICATION_SQL.countActive);
@@ -238,6 +249,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
         to_index: args.toIndex,
         failover_at_ms: args.failoverAtMs ?? null,
         now_ms: args.nowMs,
+        send_count: args.sendCount ?? null,
       });
       return result.changes === 1;
     });

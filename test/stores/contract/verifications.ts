@@ -409,6 +409,28 @@ export function verificationContract(getStore: () => Store): void {
       expect(await store.verifications.advanceChain({ ...args, id: 'ver_missing' })).toBe(false);
     });
 
+    it('advanceChain with a send count refuses a claim made before a resend', async () => {
+      const store = getStore();
+      const v = makeVerification({ failoverAtMs: T0 + 30_000 });
+      await store.verifications.insertIfNoActive(v, T0);
+      const resent = await store.verifications.reserveResend({
+        id: v.id,
+        nowMs: T0 + 60_000,
+        cooldownMs: 45_000,
+        maxSends: 5,
+        codeHash: v.codeHash,
+        codeCipher: v.codeCipher,
+        expiresAtMs: T0 + 360_000,
+        chain: v.chain,
+        failoverAtMs: T0 + 90_000,
+      });
+      expect(resent.kind).toBe('ok');
+      const stale = { id: v.id, fromIndex: 0, toIndex: 1, failoverAtMs: undefined, nowMs: T0 + 61_000 };
+      expect(await store.verifications.advanceChain({ ...stale, sendCount: v.sendCount })).toBe(false);
+      expect((await store.verifications.get(v.id))?.chainIndex).toBe(0);
+      expect(await store.verifications.advanceChain({ ...stale, sendCount: v.sendCount + 1 })).toBe(true);
+    });
+
     it('advanceChain refuses verifications that are no longer pending', async () => {
       const store = getStore();
       const v = makeVerification();
