@@ -189,6 +189,19 @@ describe('POST /verify-otp', () => {
   });
 });
 
+describe('concurrency on the reference endpoints', () => {
+  it('50 parallel /verify-otp with the right code: exactly one otp_verified, the rest 404', async () => {
+    const sent = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        t.request('POST', '/verify-otp', { phone_number: '31651860670', code: sent.body.debug_code }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200 && r.body.verified === true)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 404)).toHaveLength(49);
+  });
+});
+
 describe('GET /health', () => {
   it('has the reference fields', async () => {
     const res = await t.request('GET', '/health');
