@@ -27,89 +27,109 @@ const Channels = Opt(Type.Array(Type.Enum(CHANNELS)));
  * the key). Checked once at start-up so a missing credential is reported with all other problems.
  */
 const OPTION_SCHEMAS: Record<string, TSchema> = {
-  sandbox: Type.Object({ type: Type.Literal('sandbox') }),
-  bridgexapi: Type.Object({
-    type: Type.Literal('bridgexapi'),
-    apiKey: Str,
-    baseUrl: Opt(Url),
-    routeId: Type.Integer({ minimum: 1 }),
-    callerId: Type.String({ minLength: 3, maxLength: 11 }),
-    timeoutMs: Opt(Type.Integer({ minimum: 1 })),
-  }),
-  twilio: Type.Object({
-    type: Type.Literal('twilio'),
-    accountSid: Str,
-    authToken: Str,
-    baseUrl: Opt(Url),
-    from: Opt(Str),
-    messagingServiceSid: Opt(Str),
-    whatsappFrom: Opt(Str),
-    channels: Channels,
-    timeoutMs: Opt(Type.Integer({ minimum: 1 })),
-  }),
-  vonage: Type.Object({
-    type: Type.Literal('vonage'),
-    apiKey: Str,
-    apiSecret: Str,
-    signatureSecret: Opt(Str),
-    signatureMethod: Opt(Type.Enum(['md5hash', 'md5', 'sha1', 'sha256', 'sha512'])),
-    signatureToleranceSeconds: Opt(Type.Integer({ minimum: 0 })),
-    baseUrl: Opt(Url),
-    from: Opt(Str),
-    timeoutMs: Opt(Type.Integer({ minimum: 1 })),
-  }),
-  smpp: Type.Object({
-    type: Type.Literal('smpp'),
-    host: Str,
-    port: Type.Integer({ minimum: 1, maximum: 65_535 }),
-    systemId: Str,
-    password: Type.String(),
-    systemType: Opt(Type.String()),
-    sourceAddr: Str,
-    sourceAddrTon: Opt(Type.Integer()),
-    sourceAddrNpi: Opt(Type.Integer()),
-    enquireLinkSeconds: Opt(Type.Integer({ minimum: 1 })),
-    reconnectDelayMs: Opt(Type.Integer({ minimum: 1 })),
-    submitTimeoutMs: Opt(Type.Integer({ minimum: 1 })),
-  }),
-  email: Type.Object({
-    type: Type.Literal('email'),
-    host: Str,
-    port: Type.Integer({ minimum: 1, maximum: 65_535 }),
-    secure: Opt(Type.Boolean()),
-    auth: Opt(Type.Object({ user: Str, pass: Type.String() })),
-    from: Str,
-    timeoutMs: Opt(Type.Integer({ minimum: 1 })),
-    maxConnections: Opt(Type.Integer({ minimum: 1 })),
-  }),
-  'generic-http': Type.Object({
-    type: Type.Literal('generic-http'),
-    url: Str,
-    method: Opt(Type.Enum(['POST', 'GET', 'PUT'])),
-    headers: Opt(Type.Record(Type.String(), Type.String())),
-    bodyTemplate: Opt(Type.String()),
-    contentType: Opt(Type.Enum(['json', 'form', 'text'])),
-    response: Opt(Type.Object({ messageIdPath: Opt(Str), successStatuses: Opt(Type.Array(Type.Integer())) })),
-    deliveryReport: Opt(
-      Type.Object({
-        messageIdPath: Str,
-        statusPath: Str,
-        statusMap: Type.Record(Type.String(), Type.String()),
-        errorCodePath: Opt(Str),
-        signature: Opt(
-          Type.Object({
-            header: Str,
-            secret: Str,
-            algorithm: Opt(Type.String()),
-            encoding: Opt(Type.String()),
-            prefix: Opt(Type.String()),
-          }),
-        ),
-      }),
-    ),
-    channels: Channels,
-    timeoutMs: Opt(Type.Integer({ minimum: 1 })),
-  }),
+  sandbox: Type.Object({ type: Type.Literal('sandbox') }, { additionalProperties: false }),
+  bridgexapi: Type.Object(
+    {
+      type: Type.Literal('bridgexapi'),
+      apiKey: Str,
+      baseUrl: Opt(Url),
+      routeId: Type.Integer({ minimum: 1 }),
+      callerId: Type.String({ minLength: 3, maxLength: 11 }),
+      timeoutMs: Opt(Type.Integer({ minimum: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+  twilio: Type.Object(
+    {
+      type: Type.Literal('twilio'),
+      accountSid: Str,
+      authToken: Str,
+      baseUrl: Opt(Url),
+      from: Opt(Str),
+      messagingServiceSid: Opt(Str),
+      whatsappFrom: Opt(Str),
+      channels: Opt(Type.Array(Type.Enum(['sms', 'whatsapp', 'voice']))),
+      timeoutMs: Opt(Type.Integer({ minimum: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+  vonage: Type.Object(
+    {
+      type: Type.Literal('vonage'),
+      apiKey: Str,
+      apiSecret: Str,
+      signatureSecret: Opt(Str),
+      signatureMethod: Opt(Type.Enum(['md5hash', 'md5', 'sha1', 'sha256', 'sha512'])),
+      signatureToleranceSeconds: Opt(Type.Integer({ minimum: 0 })),
+      baseUrl: Opt(Url),
+      from: Opt(Str),
+      timeoutMs: Opt(Type.Integer({ minimum: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+  smpp: Type.Object(
+    {
+      type: Type.Literal('smpp'),
+      host: Str,
+      port: Type.Integer({ minimum: 1, maximum: 65_535 }),
+      systemId: Str,
+      password: Type.String(),
+      systemType: Opt(Type.String()),
+      sourceAddr: Str,
+      sourceAddrTon: Opt(Type.Integer()),
+      sourceAddrNpi: Opt(Type.Integer()),
+      enquireLinkSeconds: Opt(Type.Integer({ minimum: 1 })),
+      reconnectDelayMs: Opt(Type.Integer({ minimum: 1 })),
+      submitTimeoutMs: Opt(Type.Integer({ minimum: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+  email: Type.Object(
+    {
+      type: Type.Literal('email'),
+      host: Str,
+      port: Type.Integer({ minimum: 1, maximum: 65_535 }),
+      secure: Opt(Type.Boolean()),
+      auth: Opt(Type.Object({ user: Str, pass: Type.String() })),
+      from: Str,
+      timeoutMs: Opt(Type.Integer({ minimum: 1 })),
+      maxConnections: Opt(Type.Integer({ minimum: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+  'generic-http': Type.Object(
+    {
+      type: Type.Literal('generic-http'),
+      url: Str,
+      method: Opt(Type.Enum(['POST', 'GET', 'PUT'])),
+      headers: Opt(Type.Record(Type.String(), Type.String())),
+      bodyTemplate: Opt(Type.String()),
+      contentType: Opt(Type.Enum(['json', 'form', 'text'])),
+      response: Opt(
+        Type.Object({ messageIdPath: Opt(Str), successStatuses: Opt(Type.Array(Type.Integer())) }),
+      ),
+      deliveryReport: Opt(
+        Type.Object({
+          messageIdPath: Str,
+          statusPath: Str,
+          statusMap: Type.Record(Type.String(), Type.String()),
+          errorCodePath: Opt(Str),
+          signature: Opt(
+            Type.Object({
+              header: Str,
+              secret: Str,
+              algorithm: Opt(Type.String()),
+              encoding: Opt(Type.String()),
+              prefix: Opt(Type.String()),
+            }),
+          ),
+        }),
+      ),
+      channels: Channels,
+      timeoutMs: Opt(Type.Integer({ minimum: 1 })),
+    },
+    { additionalProperties: false },
+  ),
 };
 
 /** Builds one Provider per configured instance; every bad option of every instance is reported together. */
@@ -120,7 +140,12 @@ export function createProviders(config: Config, context: ProviderContext): Map<s
     if (!schema) continue; // unknown types were refused by loadConfig
     for (const error of Value.Errors(schema, options)) {
       if (error.keyword === 'anyOf' || error.keyword === 'boolean') continue;
-      problems.push(`providers.${name}${error.instancePath.replaceAll('/', '.')} ${error.message}`);
+      // A misspelled option would otherwise be ignored silently (and a credential never used).
+      const unknown =
+        error.keyword === 'additionalProperties'
+          ? `: ${JSON.stringify((error.params as { additionalProperties?: unknown }).additionalProperties)}`
+          : '';
+      problems.push(`providers.${name}${error.instancePath.replaceAll('/', '.')} ${error.message}${unknown}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

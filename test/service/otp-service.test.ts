@@ -204,6 +204,19 @@ describe('resend options and route/channel config', () => {
     );
   });
 
+  it('refuses misspelled provider options instead of ignoring them', async () => {
+    await expect(
+      startTestServer({
+        config: {
+          providers: { bx: { type: 'bridgexapi', apikey: 'k', routeId: 3, callerId: 'ACME' } },
+          routes: [
+            { id: 3, name: 'bx', provider: 'bx', channel: 'sms', rates: [{ prefix: '', priceMicros: 1 }] },
+          ],
+        },
+      }),
+    ).rejects.toThrow(/providers\.bx.*apikey|apiKey/);
+  });
+
   it('refuses a route whose provider does not offer its channel', async () => {
     await expect(
       startTestServer({
