@@ -49,11 +49,6 @@ export interface Verification {
   country: string | undefined;
 }
 
-/** Terminal states never change again. */
-export function isTerminal(status: VerificationStatus): boolean {
-  return status !== 'pending';
-}
-
 /** The status a caller sees: a pending verification past its TTL reads as expired. */
 export function effectiveStatus(
   v: Pick<Verification, 'status' | 'expiresAtMs'>,

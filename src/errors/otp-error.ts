@@ -29,7 +29,3 @@ export class OtpError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
-
-export function isOtpError(value: unknown): value is OtpError {
-  return value instanceof OtpError;
-}

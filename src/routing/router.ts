@@ -1,7 +1,6 @@
 import type { Attempt, ChainStep, Clock } from '../core/index.js';
 import type { Provider } from '../providers/provider.js';
 import { BreakerRegistry } from './circuit-breaker.js';
-import { priceFor } from './rate-card.js';
 import { RouteStatsCache } from './route-stats.js';
 import type { Route, RoutingPolicy } from './route.js';
 import type { PlanInput, RoutingTable } from './routing-table.js';
@@ -71,10 +70,6 @@ export class Router implements RoutingTable {
     const breaker = this.breakers.get(routeId);
     if (ok) breaker.recordSuccess();
     else breaker.recordFailure();
-  }
-
-  unitPriceMicros(route: Route, destination: string): number | undefined {
-    return priceFor(route, destination);
   }
 
   /** Feeds recent attempts into the quality statistics (called by the background stats tick). */

@@ -21,6 +21,4 @@ export interface RoutingTable {
   /** Breaker gate before using a route (half-open lets exactly one probe through). */
   acquire(routeId: number): boolean;
   recordOutcome(routeId: number, ok: boolean): void;
-  /** Rate-card price of one message over `route` to `destination`, undefined when it has none. */
-  unitPriceMicros(route: Route, destination: string): number | undefined;
 }

@@ -85,10 +85,6 @@ export class ScriptedProvider implements Provider {
     return this.polled.get(providerMessageId);
   }
 
-  lastMessageId(): string {
-    return `${this.name}-${this.counter}`;
-  }
-
   private async run(step: ScriptStep, signal: AbortSignal): Promise<SendResult> {
     switch (step.kind) {
       case 'accept':
