@@ -68,6 +68,47 @@ async function postJson(url: string, body: unknown): Promise<{ id: string; debug
   return (await response.json()) as { id: string; debug_code: string };
 }
 
+/** A POST scenario whose i-th request carries `body(i)` (distinct bodies: numbers, ids, codes). */
+function loadPosts(
+  name: string,
+  url: string,
+  path: string,
+  body: (i: number) => unknown,
+  extra: Partial<autocannon.Options> = {},
+): Promise<Row> {
+  let i = 0;
+  return load(name, {
+    url,
+    ...extra,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify(body(i++)) }),
+      },
+    ],
+  });
+}
+
+/** Starts `count` verifications to distinct numbers, 100 at a time, and returns their ids and codes. */
+async function createVerifications(
+  url: string,
+  count: number,
+  base: number,
+): Promise<Array<{ id: string; debug_code: string }>> {
+  const created: Array<{ id: string; debug_code: string }> = [];
+  for (let i = 0; i < count; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, count - i) }, (_, k) =>
+        postJson(`${url}/v1/verifications`, { to: numberFor(i + k, base) }),
+      ),
+    );
+    created.push(...batch);
+  }
+  return created;
+}
+
 /** Distinct valid Dutch mobile numbers: +316 followed by 8 digits. */
 const numberFor = (i: number, base: number) => `+316${String(base + i).padStart(8, '0')}`;
 
@@ -99,78 +140,38 @@ async function main(): Promise<void> {
     });
 
     // Check with a wrong code: 3,000 verifications (limits raised to 100 wrong checks each), code never matches.
-    const targets: string[] = [];
-    for (let i = 0; i < 3000; i++)
-      targets.push((await postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i, 10_000_000) })).id);
-    let w = 0;
-    const wrong = await load('check, wrong code', {
-      url: otpgate.url,
-      requests: [
-        {
-          method: 'POST',
-          path: '/v1/verifications/check',
-          headers: json,
-          setupRequest: (req) => ({
-            ...req,
-            body: JSON.stringify({ id: targets[w++ % targets.length], code: '0000000000' }),
-          }),
-        },
-      ],
-    });
+    const targets = await createVerifications(otpgate.url, 3000, 10_000_000);
+    const wrong = await loadPosts('check, wrong code', otpgate.url, '/v1/verifications/check', (i) => ({
+      id: targets[i % targets.length]!.id,
+      code: '0000000000',
+    }));
 
-    // Check with the right code on fresh verifications: pre-create enough for the whole run.
-    const fresh: Array<{ id: string; code: string }> = [];
-    const needed = Math.min(150_000, Math.max(5_000, seconds * 15_000));
-    for (let i = 0; i < needed; i += 100) {
-      const batch = await Promise.all(
-        Array.from({ length: 100 }, (_, k) =>
-          postJson(`${otpgate.url}/v1/verifications`, { to: numberFor(i + k, 20_000_000) }),
-        ),
-      );
-      for (const v of batch) fresh.push({ id: v.id, code: v.debug_code });
-    }
-    let r = 0;
-    const right = await load('check, right code (fresh)', {
-      url: otpgate.url,
-      amount: fresh.length,
-      requests: [
-        {
-          method: 'POST',
-          path: '/v1/verifications/check',
-          headers: json,
-          setupRequest: (req) => ({ ...req, body: JSON.stringify(fresh[r++ % fresh.length]) }),
-        },
-      ],
-    });
+    // Check with the right code on fresh verifications: pre-create enough for the whole run, use each once.
+    const fresh = await createVerifications(
+      otpgate.url,
+      Math.min(150_000, Math.max(5_000, seconds * 15_000)),
+      20_000_000,
+    );
+    const right = await loadPosts(
+      'check, right code (fresh)',
+      otpgate.url,
+      '/v1/verifications/check',
+      (i) => ({ id: fresh[i % fresh.length]!.id, code: fresh[i % fresh.length]!.debug_code }),
+      { amount: fresh.length },
+    );
 
-    let s = 0;
-    const send = await load('send, distinct numbers (sandbox)', {
-      url: otpgate.url,
-      requests: [
-        {
-          method: 'POST',
-          path: '/v1/verifications',
-          headers: json,
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ to: numberFor(s++, 40_000_000) }) }),
-        },
-      ],
-    });
+    const send = await loadPosts(
+      'send, distinct numbers (sandbox)',
+      otpgate.url,
+      '/v1/verifications',
+      (i) => ({
+        to: numberFor(i, 40_000_000),
+      }),
+    );
 
-    let b = 0;
-    const bridge = await load('send via BridgeXAPI adapter → fake', {
-      url: viaBridge.url,
-      requests: [
-        {
-          method: 'POST',
-          path: '/send-otp',
-          headers: json,
-          setupRequest: (req) => ({
-            ...req,
-            body: JSON.stringify({ phone_number: numberFor(b++, 60_000_000).slice(1) }),
-          }),
-        },
-      ],
-    });
+    const bridge = await loadPosts('send via BridgeXAPI adapter → fake', viaBridge.url, '/send-otp', (i) => ({
+      phone_number: numberFor(i, 60_000_000).slice(1),
+    }));
 
     const targetsByName: Record<string, number> = {
       'check, wrong code': 0.5,

@@ -28,7 +28,7 @@ export function verificationView(
   attempts: Attempt[],
   debugCode?: string,
 ) {
-  const latest = attempts.length > 0 ? attempts[attempts.length - 1]! : undefined;
+  const views = attempts.map(attemptView);
   return {
     id: v.id,
     status,
@@ -41,8 +41,8 @@ export function verificationView(
     resend_after: iso(service.resendAfterMs(v)),
     attempts_remaining: service.attemptsRemaining(v),
     sends_remaining: service.sendsRemaining(v),
-    attempt: latest ? attemptView(latest) : null,
-    attempts: attempts.map(attemptView),
+    attempt: views.at(-1) ?? null,
+    attempts: views,
     ...(debugCode !== undefined ? { debug_code: debugCode } : {}),
   };
 }

@@ -122,7 +122,6 @@ describe('routing and failover end to end over HTTP', () => {
 
   it('a non-retryable failure (invalid number) stops the chain', async () => {
     const { t, secondary } = await setup();
-    t.app.routing.provider('primary');
     (t.app.routing.provider('primary') as ScriptedProvider).script({
       kind: 'fail',
       failure: 'invalid_number',
@@ -297,9 +296,23 @@ describe('quality routing from measured receipts', () => {
       await waitFor(() => secondary.sent.length === i);
       secondary.report(`secondary-${i}`, 'delivered');
     }
-    await t.app.background.tickStats();
+    // Receipts are applied asynchronously; refresh the statistics until the last one is in.
+    await waitFor(async () => {
+      await t!.app.background.tickStats();
+      return t!.app.routing.stats.summaryForRoute(2).delivered === 8;
+    });
     const health = (await t.request('GET', '/v1/routes')).body.routes;
-    expect(health.find((r: any) => r.id === 1).health).toBeTruthy();
+    // Route 1: 8 undelivered (+1 still queued); route 2: 8 delivered.
+    expect(health.find((r: any) => r.id === 1).health).toMatchObject({
+      delivered: 0,
+      failed: 8,
+      deliveryRate: 0,
+    });
+    expect(health.find((r: any) => r.id === 2).health).toMatchObject({
+      delivered: 8,
+      failed: 0,
+      deliveryRate: 1,
+    });
     const after = await send(t, { to: '+31612349999' });
     expect(after.body.attempt.route_id).toBe(2);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/stores/index.js';
-import { T0, makeVerification } from './fixtures.js';
+import { T0, makeAttempt, makeVerification } from './fixtures.js';
 
 /** Group commit: calls in one event-loop turn share a COMMIT, and none resolves before it. */
 const stores: SqliteStore[] = [];
@@ -42,25 +42,8 @@ describe('SqliteStore group commit', () => {
     const b = makeVerification();
     const results = await Promise.allSettled([
       store.verifications.insertIfNoActive(a, T0),
-      store.attempts.insert({
-        id: 'msg_orphan',
-        verificationId: 'ver_does_not_exist',
-        stepIndex: 0,
-        routeId: 1,
-        provider: 'p',
-        channel: 'sms',
-        providerMessageId: undefined,
-        providerOrderId: undefined,
-        priceMicros: undefined,
-        currency: undefined,
-        status: 'queued',
-        errorCode: undefined,
-        errorMessage: undefined,
-        createdAtMs: T0,
-        updatedAtMs: T0,
-        deliveredAtMs: undefined,
-        country: undefined,
-      }),
+      // An attempt for a verification that does not exist: the foreign key refuses it.
+      store.attempts.insert(makeAttempt({ id: 'ver_does_not_exist' })),
       store.verifications.insertIfNoActive(b, T0),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

@@ -22,13 +22,13 @@ export function compatErrorBody(
     case 'MAX_ATTEMPTS_REACHED':
       return { status: 429, body: { detail: 'OTP attempts exceeded.' } };
     case 'INVALID_PHONE_NUMBER':
-      return {
-        status: action === 'send' && error.details?.last_failure ? 502 : 422,
-        body:
-          action === 'send' && error.details?.last_failure
-            ? { detail: 'SMS send failed: the provider rejected the destination number.' }
-            : { detail: [valueError('phone_number', 'phone_number is not a valid phone number.', null)] },
-      };
+      // Refused by the provider (the send was tried) is a send failure; refused by our parser is bad input.
+      return action === 'send' && error.details?.last_failure
+        ? { status: 502, body: { detail: 'SMS send failed: the provider rejected the destination number.' } }
+        : {
+            status: 422,
+            body: { detail: [valueError('phone_number', 'phone_number is not a valid phone number.', null)] },
+          };
     case 'ROUTE_NOT_FOUND':
       return { status: 502, body: { detail: 'SMS send failed: route is not configured.' } };
     case 'NO_ROUTE':

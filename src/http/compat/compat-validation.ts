@@ -119,27 +119,34 @@ function routeIdField(
     });
     return undefined;
   }
-  if (numeric < 1) {
-    errors.push({
-      type: 'greater_than_equal',
-      loc: ['body', 'route_id'],
-      msg: 'Input should be greater than or equal to 1',
-      input: raw,
-      ctx: { ge: 1 },
-    });
-    return undefined;
-  }
-  if (numeric > 8) {
-    errors.push({
-      type: 'less_than_equal',
-      loc: ['body', 'route_id'],
-      msg: 'Input should be less than or equal to 8',
-      input: raw,
-      ctx: { le: 8 },
-    });
+  const error =
+    numeric < 1
+      ? outOfRange('greater_than_equal', 'greater than or equal to', 'ge', 1, raw)
+      : numeric > 8
+        ? outOfRange('less_than_equal', 'less than or equal to', 'le', 8, raw)
+        : undefined;
+  if (error) {
+    errors.push(error);
     return undefined;
   }
   return numeric;
+}
+
+/** pydantic's ge/le error item for route_id. */
+function outOfRange(
+  type: 'greater_than_equal' | 'less_than_equal',
+  words: string,
+  key: 'ge' | 'le',
+  limit: number,
+  input: unknown,
+): PydanticErrorItem {
+  return {
+    type,
+    loc: ['body', 'route_id'],
+    msg: `Input should be ${words} ${limit}`,
+    input,
+    ctx: { [key]: limit },
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
