@@ -8,7 +8,7 @@ import {
   type Verification,
 } from '../core/index.js';
 import { OtpError } from '../errors/index.js';
-import type { DeliveryReport, ProviderFailure } from '../providers/provider.js';
+import type { DeliveryReport, ProviderFailure, ProviderFailureKind } from '../providers/provider.js';
 import type { RoutingTable } from '../routing/routing-table.js';
 import type { Store } from '../stores/store.js';
 import type { Logger } from './logger.js';
@@ -16,6 +16,17 @@ import type { MessageRenderer } from './message-renderer.js';
 import type { CodeVault } from './code-vault.js';
 import { maskDestination } from '../core/mask.js';
 import { messagePrice } from '../routing/message-price.js';
+
+/** Send failures that count against a route's circuit breaker. */
+const ROUTE_FAULTS: ReadonlySet<ProviderFailureKind> = new Set<ProviderFailureKind>([
+  'network',
+  'timeout',
+  'server',
+  'throttled',
+  'malformed_response',
+  'auth',
+  'insufficient_balance',
+]);
 
 export interface DispatcherOptions {
   store: Store;
@@ -154,11 +165,10 @@ export class Dispatcher {
         return { attempts, acceptedIndex: index, failoverAtMs: unchanged ? v.failoverAtMs : failoverAtMs };
       }
       lastFailure = result.failure;
-      // Only failures that say something about the route's health count against its breaker.
-      const routeFault = ['network', 'timeout', 'server', 'throttled', 'malformed_response'].includes(
-        result.failure.kind,
-      );
-      this.o.routing.recordOutcome(route.id, !routeFault);
+      // Only failures that say something about the route's health count against its breaker:
+      // a route with revoked credentials or an empty account fails every call until someone
+      // fixes it, exactly like one that is down; a refused number says nothing about the route.
+      this.o.routing.recordOutcome(route.id, !ROUTE_FAULTS.has(result.failure.kind));
       const failed: Attempt = {
         ...attempt,
         status: result.failure.retryable ? 'failed' : 'rejected',

@@ -237,6 +237,24 @@ describe('routing and failover end to end over HTTP', () => {
     expect(secondary.sent.length).toBe(11);
   });
 
+  it('refused credentials and an empty account open the breaker; refused numbers do not', async () => {
+    const { t, primary } = await setup();
+    primary.setDefault({ kind: 'fail', failure: 'invalid_number' });
+    for (let i = 0; i < 10; i++) await send(t, { to: `+3161234${String(i).padStart(4, '0')}` });
+    const afterRefusals = await t.request('GET', '/v1/routes');
+    expect(afterRefusals.body.routes.find((r: any) => r.id === 1).breaker.state).toBe('closed');
+
+    for (const [i, kind] of (['auth', 'insufficient_balance'] as const).entries()) {
+      primary.setDefault({ kind: 'fail', failure: kind });
+      for (let k = 0; k < 5; k++) {
+        const res = await send(t, { to: `+316123${String(i)}${String(k).padStart(4, '0')}` });
+        expect(res.body.attempt.route_id).toBe(2);
+      }
+    }
+    const routes = await t.request('GET', '/v1/routes');
+    expect(routes.body.routes.find((r: any) => r.id === 1).breaker.state).toBe('open');
+  });
+
   it('lists routes with prices, health and breaker state', async () => {
     const { t } = await setup();
     const res = await t.request('GET', '/v1/routes');
