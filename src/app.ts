@@ -68,6 +68,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     providers,
     breaker: config.breaker,
     defaultTimeoutSeconds: config.defaultTimeoutSeconds,
+    pricing: config.pricing,
     clock,
   });
   const vault = new CodeVault(config.pepper);

@@ -1,5 +1,6 @@
 import type { Policy } from '../core/policy.js';
 import type { Route, RoutingPolicy } from '../routing/route.js';
+import type { Pricing } from '../routing/pricing.js';
 import type { DeliveryStatus } from '../core/delivery-status.js';
 import type { ProviderConfig } from './schema.js';
 
@@ -29,6 +30,8 @@ export interface Config {
   providers: Record<string, ProviderConfig>;
   routes: Route[];
   routingPolicies: RoutingPolicy[];
+  /** How prices in different currencies compare (cost ordering); see routing/pricing.ts. */
+  pricing: Pricing;
   breaker: { windowSeconds: number; minimumCalls: number; failureRateThreshold: number; openSeconds: number };
   templates: {
     overrides: Record<string, string>;

@@ -8,6 +8,7 @@ import { ConfigError, type Config } from './config.js';
 import { bridgeFromEnv, configFromEnv } from './env.js';
 import { defaultRoutes } from './default-routes.js';
 import type { Route } from '../routing/route.js';
+import { resolvePricing } from '../routing/pricing.js';
 import { validateTemplates } from '../templates/index.js';
 
 export const KNOWN_PROVIDER_TYPES = [
@@ -98,6 +99,7 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
     : defaults.routes;
   const routingPolicies = (raw.routingPolicies ?? []).map((p) => ({ ...p, match: p.match ?? {} }));
   checkReferences(providers, routes, routingPolicies, raw.defaultRouteId ?? 3, problems);
+  const pricing = resolvePricing(raw.pricing ?? {}, routes, problems);
 
   problems.push(
     ...validateTemplates(raw.templates?.overrides ?? {}, {
@@ -132,6 +134,7 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
     providers,
     routes,
     routingPolicies,
+    pricing,
     breaker: {
       windowSeconds: raw.breaker?.windowSeconds ?? 60,
       minimumCalls: raw.breaker?.minimumCalls ?? 10,

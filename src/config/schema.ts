@@ -97,6 +97,19 @@ export const ConfigFileSchema = Type.Object(
     providers: Type.Optional(Type.Record(Type.String(), ProviderSchema)),
     routes: Type.Optional(Type.Array(RouteSchema)),
     routingPolicies: Type.Optional(Type.Array(RoutingPolicySchema)),
+    pricing: Type.Optional(
+      Type.Object(
+        {
+          /** The currency cost ordering compares in; required when routes price in several. */
+          baseCurrency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+          /** Value of one unit of each other currency in the base currency, e.g. {"USD": 0.92}. */
+          exchangeRates: Type.Optional(
+            Type.Record(Type.String({ pattern: '^[A-Z]{3}$' }), Type.Number({ exclusiveMinimum: 0 })),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     breaker: Type.Optional(
       Type.Object(
         {

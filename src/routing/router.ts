@@ -5,6 +5,7 @@ import { RouteStatsCache } from './route-stats.js';
 import type { Route, RoutingPolicy } from './route.js';
 import type { PlanInput, RoutingTable } from './routing-table.js';
 import { selectChain } from './select-chain.js';
+import type { Pricing } from './pricing.js';
 
 export interface RouterOptions {
   routes: readonly Route[];
@@ -12,6 +13,7 @@ export interface RouterOptions {
   providers: ReadonlyMap<string, Provider>;
   breaker: { windowSeconds: number; minimumCalls: number; failureRateThreshold: number; openSeconds: number };
   defaultTimeoutSeconds: number;
+  pricing: Pricing;
   clock: Clock;
   /** Rolling window for quality statistics. */
   statsWindowSeconds?: number;
@@ -59,6 +61,7 @@ export class Router implements RoutingTable {
       breakers: this.breakers,
       stats: this.stats,
       defaultTimeoutSeconds: this.o.defaultTimeoutSeconds,
+      pricing: this.o.pricing,
     });
   }
 

@@ -4,6 +4,7 @@ import type { BreakerRegistry } from './circuit-breaker.js';
 import { destinationDigits, isEmailDestination } from './destination.js';
 import { findPolicy, isSet, policyMatches, type SendFacts } from './policy-match.js';
 import { priceFor } from './rate-card.js';
+import { comparableMicros, type Pricing } from './pricing.js';
 import type { Route, RoutingPolicy, RoutingStrategy } from './route.js';
 import type { RouteStatsCache } from './route-stats.js';
 
@@ -19,6 +20,7 @@ export interface SelectChainInput {
   breakers: BreakerRegistry;
   stats: RouteStatsCache;
   defaultTimeoutSeconds: number;
+  pricing: Pricing;
 }
 
 /**
@@ -29,7 +31,8 @@ export const NEUTRAL_DELIVERY_RATE = 0.9;
 
 interface Candidate {
   route: Route;
-  priceMicros: number;
+  /** In the base currency, so routes priced in different currencies compare fairly. */
+  comparablePriceMicros: number;
 }
 
 /**
@@ -108,7 +111,10 @@ function coveredBy(
   const covered: Candidate[] = [];
   for (const route of usableRoutes(input, policy, isEmail)) {
     const priceMicros = priceFor(route, input.destination);
-    if (priceMicros !== undefined) covered.push({ route, priceMicros });
+    if (priceMicros !== undefined) {
+      const comparablePriceMicros = comparableMicros(input.pricing, priceMicros, route.currency);
+      covered.push({ route, comparablePriceMicros });
+    }
   }
   return covered;
 }
@@ -154,7 +160,7 @@ function order(
   country: string | undefined,
 ): Candidate[] {
   const byCost = (a: Candidate, b: Candidate): number =>
-    a.priceMicros - b.priceMicros || a.route.id - b.route.id;
+    a.comparablePriceMicros - b.comparablePriceMicros || a.route.id - b.route.id;
   switch (strategy) {
     case 'ordered':
       return candidates;

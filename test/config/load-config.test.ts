@@ -186,6 +186,40 @@ describe('loadConfig', () => {
     expect(second.join('\n')).toContain('defaultRouteId 3');
   });
 
+  it('routes priced in several currencies need a base currency and exchange rates', () => {
+    const dir = tempDir();
+    const providers = { p: { type: 'sandbox' } };
+    const route = (id: number, currency: string) => ({
+      id,
+      name: `r${id}`,
+      provider: 'p',
+      channel: 'sms' as const,
+      currency,
+      rates: [{ prefix: '', priceMicros: 10_000 }],
+    });
+    const routes = [route(1, 'EUR'), route(2, 'USD'), route(3, 'GBP')];
+    const load = (pricing?: { baseCurrency?: string; exchangeRates?: Record<string, number> }) =>
+      loadConfig({
+        env: { OTPGATE_DATA_DIR: dir },
+        overrides: { providers, routes, defaultRouteId: 1, ...(pricing ? { pricing } : {}) },
+      });
+
+    expect(problemsOf(() => load()).join('\n')).toContain('pricing.baseCurrency is required');
+    const missing = problemsOf(() => load({ baseCurrency: 'EUR', exchangeRates: { USD: 0.9 } }));
+    expect(missing).toEqual(['pricing.exchangeRates.GBP is missing: routes price in it, the base is EUR']);
+    const ok = load({ baseCurrency: 'EUR', exchangeRates: { USD: 0.9, GBP: 1.15 } });
+    expect(ok.pricing).toEqual({ baseCurrency: 'EUR', exchangeRates: { USD: 0.9, GBP: 1.15 } });
+    expect(problemsOf(() => load({ baseCurrency: 'EUR', exchangeRates: { USD: 0 } })).join('\n')).toContain(
+      'pricing',
+    );
+    // One currency needs no pricing block: it is the base.
+    const single = loadConfig({
+      env: { OTPGATE_DATA_DIR: dir },
+      overrides: { providers, routes: [route(1, 'USD')], defaultRouteId: 1 },
+    });
+    expect(single.pricing).toEqual({ baseCurrency: 'USD', exchangeRates: {} });
+  });
+
   it('a broken config file is a listed problem, not a crash', () => {
     const dir = tempDir();
     const file = join(dir, 'broken.json');

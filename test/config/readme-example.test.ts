@@ -137,6 +137,7 @@ describe('README: the complete example config', () => {
       providers: new Map(),
       breaker: config.breaker,
       defaultTimeoutSeconds: config.defaultTimeoutSeconds,
+      pricing: config.pricing,
       clock: systemClock,
     });
     const plan = (to: string, channel: Channel, purpose = 'login', pinnedRouteId?: number) => {

@@ -5,6 +5,7 @@ import { OtpError } from '../../src/errors/index.js';
 import { BreakerRegistry } from '../../src/routing/circuit-breaker.js';
 import { priceFor } from '../../src/routing/rate-card.js';
 import type { Route, RoutingPolicy } from '../../src/routing/route.js';
+import type { Pricing } from '../../src/routing/pricing.js';
 import { RouteStatsCache } from '../../src/routing/route-stats.js';
 import { selectChain, type SelectChainInput } from '../../src/routing/select-chain.js';
 import { makeAttempt, makeRoute } from './fixtures.js';
@@ -30,6 +31,8 @@ const ROUTES: Route[] = [
   makeRoute({ id: 7, rates: [{ prefix: '1', priceMicros: 10_000 }] }),
 ];
 
+const EUR_ONLY: Pricing = { baseCurrency: 'EUR', exchangeRates: {} };
+
 function setup(overrides: Partial<SelectChainInput> = {}) {
   const clock = new ManualClock();
   const breakers = new BreakerRegistry({ minimumCalls: 1, failureRateThreshold: 1, openSeconds: 30 }, clock);
@@ -44,6 +47,7 @@ function setup(overrides: Partial<SelectChainInput> = {}) {
     breakers,
     stats,
     defaultTimeoutSeconds: 45,
+    pricing: EUR_ONLY,
     ...overrides,
   };
   return {
@@ -80,6 +84,19 @@ describe('selectChain without a matching policy', () => {
     ]);
     expect(ids(select({ destination: UK, country: 'GB' }))).toEqual([2, 1]);
     expect(ids(select({ destination: US, country: 'US' }))).toEqual([7, 2, 1]);
+  });
+
+  it('compares routes priced in different currencies in the base currency', () => {
+    // 60,000 USD micros at 0.5 EUR per USD is 30,000 EUR micros: cheaper than route 2's 50,000 EUR.
+    const routes = [
+      makeRoute({ id: 1, currency: 'USD', rates: [{ prefix: '', priceMicros: 60_000 }] }),
+      makeRoute({ id: 2, rates: [{ prefix: '', priceMicros: 50_000 }] }),
+    ];
+    const { select } = setup({ routes });
+    expect(ids(select({ pricing: { baseCurrency: 'EUR', exchangeRates: { USD: 0.5 } } }))).toEqual([1, 2]);
+    expect(ids(select({ pricing: { baseCurrency: 'EUR', exchangeRates: { USD: 1 } } }))).toEqual([2, 1]);
+    // The same prices with USD as the base: 50,000 EUR micros at 2 USD per EUR is 100,000.
+    expect(ids(select({ pricing: { baseCurrency: 'USD', exchangeRates: { EUR: 2 } } }))).toEqual([1, 2]);
   });
 
   it('breaks price ties by route id', () => {
@@ -443,6 +460,7 @@ describe('selectChain policy fall-through', () => {
       breakers: new BreakerRegistry({}, new ManualClock()),
       stats: new RouteStatsCache(),
       defaultTimeoutSeconds: 30,
+      pricing: EUR_ONLY,
     });
     expect(chain.map((s) => s.routeId)).toEqual([2]);
   });
