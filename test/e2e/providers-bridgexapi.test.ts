@@ -6,7 +6,8 @@ import { startTestServer, type TestServer } from '../support/harness.js';
 
 /**
  * otpgate over real HTTP with the real BridgeXAPI adapter talking to the local fake gateway:
- * /send-otp fields, DLR polling, receipt and send-error failover, balance errors and estimates.
+ * /send-otp fields, DLR polling, receipt and send-error failover, balance errors and estimates, and
+ * sends BridgeXAPI accepts with `bx_message_id: null` (tracked by order, never sent twice).
  */
 
 const PHONE = '+31651860670';
@@ -148,6 +149,66 @@ describe('BridgeXAPI end to end (real adapter, fake gateway)', () => {
     expect(view.body.delivered_at).not.toBeNull();
     // A delivered message is not polled again.
     expect(await t.app.background.tickReceiptPolls()).toBe(0);
+  });
+
+  it('/send-otp accepted with bx_message_id null: one send_sms, null id with order_id, delivered via the order poll', async () => {
+    const { t, a, b } = await chain();
+    a.nullNextMessageIds();
+    const res = await t.request('POST', '/send-otp', { phone_number: DIGITS, purpose: 'login' });
+    expect(res.status).toBe(200);
+    // As the reference server would answer: BridgeXAPI's null, the order id as a string.
+    expect(res.body).toMatchObject({
+      status: 'otp_sent',
+      route_id: 1,
+      bx_message_id: null,
+      order_id: '1000',
+    });
+    const statusPath = new URL(res.body.delivery_status_url as string).pathname;
+    expect(statusPath).toMatch(/^\/v1\/messages\/msg_[A-Za-z0-9]+$/);
+    // Exactly one SMS went out: no second send_sms on either gateway.
+    expect(sendSms(a)).toHaveLength(1);
+    expect(sendSms(b)).toHaveLength(0);
+    expect(a.recordsOfOrder(1000)).toHaveLength(1);
+
+    const queued = await t.request('GET', statusPath);
+    expect(queued.body).toMatchObject({
+      route_id: 1,
+      provider: 'bx-a',
+      provider_message_id: `order:1000:${DIGITS}`,
+      status: 'queued',
+    });
+    expect(await t.app.background.tickReceiptPolls()).toBe(0);
+
+    a.setDlrStatus(a.recordsOfOrder(1000)[0]!.bx_message_id, 'DELIVERED');
+    expect(await t.app.background.tickReceiptPolls()).toBe(1);
+    expect(
+      a.requests.some((r) => r.method === 'GET' && r.path === '/api/v1/orders/1000/dlr?limit=500&skip=0'),
+    ).toBe(true);
+    const delivered = await t.request('GET', statusPath);
+    expect(delivered.body.status).toBe('delivered');
+    expect(delivered.body.delivered_at).not.toBeNull();
+    expect(sendSms(a)).toHaveLength(1);
+    expect(sendSms(b)).toHaveLength(0);
+
+    const verified = await t.request('POST', '/verify-otp', {
+      phone_number: DIGITS,
+      code: res.body.debug_code,
+      purpose: 'login',
+    });
+    expect(verified.body).toMatchObject({ status: 'otp_verified', verified: true });
+  });
+
+  it('an unpinned send accepted with bx_message_id null does not fail over to the secondary', async () => {
+    const { t, a, b } = await chain();
+    a.nullNextMessageIds();
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    expect(res.status).toBe(201);
+    expect(res.body.attempts.map((x: any) => [x.route_id, x.provider, x.status])).toEqual([
+      [1, 'bx-a', 'queued'],
+    ]);
+    expect(res.body.attempt.provider_message_id).toBe(`order:1000:${DIGITS}`);
+    expect(sendSms(a)).toHaveLength(1);
+    expect(sendSms(b)).toHaveLength(0);
   });
 
   it('a FAILED DLR on the primary fails over (by polling) with the same code, which verifies via /verify-otp', async () => {

@@ -10,12 +10,17 @@ import { startFakeHttpServer, type FakeHttpAnswer, type FakeHttpRequest } from '
  * by the adapter tests, the end-to-end tests and `npm run bench`, so it never logs and keeps at most
  * `maxRecordedRequests` requests.
  *
+ * Paths: POST send_sms and estimate; GET balance, dlr/{bx_message_id} and orders/{order_id}/dlr
+ * (`limit`=500, `skip`=0; 404 "Order not found" when no record of that order is kept).
+ *
  * Usage:
  *   const fake = await startBridgeXApiFake({ apiKey: 'k', balanceEur: 10 });
  *   createBridgeXApiProvider({ baseUrl: fake.url, apiKey: fake.apiKey, ... });
  *   fake.setMode('hang');                 // every request from now on
  *   fake.enqueue('reset', { status: 503, body: { detail: 'busy' } }); // the next two requests
  *   fake.setDlrStatus(bxMessageId, 'DELIVERED');
+ *   fake.nullNextMessageIds();            // the next send_sms answers "bx_message_id": null
+ *   fake.recordsOfOrder(orderId);         // DLR records of an order (also those answered as null)
  *   await fake.close();
  */
 
@@ -85,6 +90,14 @@ export interface BridgeXApiFake extends FakeGatewayControls<
   readonly apiKey: string;
   /** Sets a message's DLR status (e.g. QUEUED → DELIVERED / FAILED); throws for unknown ids. */
   setDlrStatus(bxMessageId: string, status: string, error?: string | null): void;
+  /**
+   * The next `count` (default 1) accepted send_sms answers carry `"bx_message_id": null`, as the
+   * vendor SDK's model allows. The DLR records are still kept under an internal BX id (see
+   * recordsOfOrder), so GET orders/{order_id}/dlr finds them by msisdn. reset() clears it.
+   */
+  nullNextMessageIds(count?: number): void;
+  /** The kept DLR records of one order, in send order (empty when none). */
+  recordsOfOrder(orderId: number): BridgeXApiFakeMessage[];
 }
 
 const VALID_ROUTES = new Set([1, 2, 3, 4, 5, 7, 8]);
@@ -98,9 +111,24 @@ const DEFAULT_PRICES_EUR: Readonly<Record<number, number>> = {
   8: 0.075,
 };
 const MICROS = 1_000_000;
+/** Page defaults of GET /api/v1/orders/{order_id}/dlr, as the SDK documents them. */
+const ORDER_DLR_LIMIT = 500;
 
 function validation(loc: (string | number)[], msg: string): FakeHttpAnswer {
   return { status: 422, body: { detail: [{ type: 'value_error', loc: ['body', ...loc], msg }] } };
+}
+
+/** The record as the DLR endpoints answer it: without the fake's own bookkeeping fields. */
+function dlrView(record: BridgeXApiFakeMessage): Omit<BridgeXApiFakeMessage, 'caller_id' | 'message'> {
+  const { caller_id: _callerId, message: _message, ...dlr } = record;
+  return dlr;
+}
+
+/** A non-negative integer query parameter, or the default when absent; undefined when invalid. */
+function queryInt(query: URLSearchParams, name: string, fallback: number): number | undefined {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  return /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
 }
 
 export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): Promise<BridgeXApiFake> {
@@ -118,6 +146,25 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     maxMessages: options.maxMessages ?? 100_000,
   });
   let nextOrderId = options.firstOrderId ?? 22000;
+  let nullIdsLeft = 0;
+
+  /** Linear over the kept records: fine for tests, and benchmarks never poll by order. */
+  function recordsOfOrder(orderId: number): BridgeXApiFakeMessage[] {
+    return [...state.messages.values()].filter((record) => record.sms_order_id === orderId);
+  }
+
+  /** GET /api/v1/orders/{order_id}/dlr: the order's records, one page of them. */
+  function orderDlr(orderPath: string, query: URLSearchParams): FakeHttpAnswer {
+    if (!/^\d{1,15}$/.test(orderPath)) return validation(['order_id'], 'Input should be a valid integer');
+    const limit = queryInt(query, 'limit', ORDER_DLR_LIMIT);
+    const skip = queryInt(query, 'skip', 0);
+    if (limit === undefined || skip === undefined)
+      return validation(['limit'], 'limit and skip must be non-negative integers');
+    const records = recordsOfOrder(Number(orderPath));
+    if (records.length === 0) return { status: 404, body: { detail: 'Order not found' } };
+    const messages = records.slice(skip, skip + limit).map(dlrView);
+    return { status: 200, body: { total: records.length, skip, limit, messages } };
+  }
 
   function modeAnswer(step: BridgeXApiFakeStep): FakeHttpAnswer | undefined {
     if (typeof step !== 'string') return step;
@@ -193,6 +240,8 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     state.balanceMicros -= costMicros;
     const orderId = nextOrderId++;
     const createdAt = new Date().toISOString();
+    const nullIds = nullIdsLeft > 0;
+    if (nullIds) nullIdsLeft -= 1;
     const accepted = (numbers as string[]).map((msisdn) => {
       const record: BridgeXApiFakeMessage = {
         bx_message_id: `BX-${orderId}-${randomBytes(8).toString('hex')}`,
@@ -206,7 +255,7 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
         message,
       };
       state.keep(record.bx_message_id, record);
-      return { bx_message_id: record.bx_message_id, msisdn, status: 'QUEUED' };
+      return { bx_message_id: nullIds ? null : record.bx_message_id, msisdn, status: 'QUEUED' };
     });
     return {
       status: 200,
@@ -227,7 +276,7 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     const key = headers['x-api-key'];
     if (key === undefined || key === '') return { status: 401, body: { detail: 'Missing API Key' } };
     if (key !== apiKey) return { status: 401, body: { detail: 'Invalid or inactive API Key' } };
-    const pathname = path.split('?')[0] ?? '';
+    const [pathname = '', search = ''] = path.split('?');
     if (method === 'POST' && pathname === '/api/v1/send_sms') return sms(json, true);
     if (method === 'POST' && pathname === '/api/v1/estimate') return sms(json, false);
     if (method === 'GET' && pathname === '/api/v1/balance') {
@@ -240,9 +289,11 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
     if (method === 'GET' && pathname.startsWith('/api/v1/dlr/')) {
       const record = state.messages.get(decodeURIComponent(pathname.slice('/api/v1/dlr/'.length)));
       if (!record) return { status: 404, body: { detail: 'DLR record not found' } };
-      const { caller_id: _callerId, message: _message, ...dlr } = record;
-      return { status: 200, body: dlr };
+      return { status: 200, body: dlrView(record) };
     }
+    const order = /^\/api\/v1\/orders\/([^/]+)\/dlr$/.exec(pathname);
+    if (method === 'GET' && order)
+      return orderDlr(decodeURIComponent(order[1] ?? ''), new URLSearchParams(search));
     return { status: 404, body: { detail: 'Not Found' } };
   }
 
@@ -265,7 +316,7 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
   }
 
   const server = await startFakeHttpServer(handle);
-  return state.expose<BridgeXApiFake>(server.close, {
+  const fake = state.expose<BridgeXApiFake>(server.close, {
     url: server.url,
     apiKey,
     setDlrStatus(bxMessageId, status, error = null) {
@@ -274,5 +325,16 @@ export async function startBridgeXApiFake(options: BridgeXApiFakeOptions = {}): 
       record.status = status;
       record.error = error;
     },
+    nullNextMessageIds(count = 1) {
+      nullIdsLeft = count;
+    },
+    recordsOfOrder,
   });
+  // The shared reset() knows nothing of the null-id countdown; a reset fake answers real ids again.
+  const sharedReset = fake.reset;
+  fake.reset = () => {
+    sharedReset();
+    nullIdsLeft = 0;
+  };
+  return fake;
 }

@@ -1,5 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createBridgeXApiProvider, mapBridgeStatus } from '../../src/providers/bridgexapi/index.js';
+import {
+  createBridgeXApiProvider,
+  decodeOrderTrackingId,
+  encodeOrderTrackingId,
+  isOrderTrackingId,
+  mapBridgeStatus,
+} from '../../src/providers/bridgexapi/index.js';
 import { startBridgeXApiFake, type BridgeXApiFake } from '../fakes/bridgexapi-fake.js';
 import { failureOf, messageFactory } from '../fakes/provider-test-kit.js';
 
@@ -153,6 +159,132 @@ describe('BridgeXAPI adapter', () => {
     expect(await p.fetchDeliveryStatus('BX-1-0000000000000000', opts())).toBeUndefined();
   });
 
+  describe('accepted without bx_message_id (the SDK model allows null)', () => {
+    // The shared fake keeps counting order ids across tests, so each test reads its own.
+    const nullIdSend = async (p: ReturnType<typeof provider>) => {
+      fake.nullNextMessageIds();
+      const sent = await p.send(message(), opts());
+      if (!sent.ok) throw new Error('send failed');
+      return { id: sent.providerMessageId, orderId: Number(sent.providerOrderId) };
+    };
+
+    it('is accepted under a synthetic order id after one gateway call, not failed over', async () => {
+      fake.nullNextMessageIds();
+      const result = await provider().send(message(), opts());
+      expect(result).toEqual({
+        ok: true,
+        providerMessageId: expect.stringMatching(/^order:\d+:31612345678$/),
+        providerOrderId: expect.stringMatching(/^\d+$/),
+        status: 'queued',
+        priceMicros: 71_000,
+        currency: 'EUR',
+      });
+      if (!result.ok) throw new Error('send failed');
+      expect(result.providerMessageId).toBe(`order:${result.providerOrderId}:31612345678`);
+      expect(fake.requests).toHaveLength(1);
+      expect(fake.requests[0]!.path).toBe('/api/v1/send_sms');
+      // The gateway did take (and charge for) the message.
+      expect(fake.recordsOfOrder(Number(result.providerOrderId))).toHaveLength(1);
+      expect(fake.balanceEur).toBeCloseTo(10 - 0.071, 6);
+    });
+
+    it('accepts a missing bx_message_id or messages list as long as order_id is a number', async () => {
+      fake.enqueue(
+        { status: 200, body: { status: 'success', order_id: 7, messages: [{ msisdn: '31612345678' }] } },
+        { status: 200, body: { status: 'success', order_id: 8 } },
+      );
+      expect(await provider().send(message(), opts())).toMatchObject({
+        ok: true,
+        providerMessageId: 'order:7:31612345678',
+        providerOrderId: '7',
+      });
+      expect(await provider().send(message(), opts())).toMatchObject({
+        ok: true,
+        providerMessageId: 'order:8:31612345678',
+      });
+    });
+
+    it('a real bx_message_id without an order_id is accepted too (nothing to fail over for)', async () => {
+      fake.enqueue({
+        status: 200,
+        body: { status: 'success', messages: [{ bx_message_id: 'BX-3-0123456789abcdef' }] },
+      });
+      const result = await provider().send(message(), opts());
+      expect(result).toEqual({ ok: true, providerMessageId: 'BX-3-0123456789abcdef', status: 'queued' });
+    });
+
+    it('polls a synthetic id through GET /orders/{order_id}/dlr and maps DELIVERED / FAILED', async () => {
+      const p = provider();
+      const { id, orderId } = await nullIdSend(p);
+      const record = fake.recordsOfOrder(orderId)[0]!;
+
+      expect(await p.fetchDeliveryStatus(id, opts())).toEqual({
+        providerMessageId: id,
+        status: 'queued',
+        providerStatus: 'QUEUED',
+      });
+      const poll = fake.requests.at(-1)!;
+      expect(poll).toMatchObject({ method: 'GET', path: `/api/v1/orders/${orderId}/dlr?limit=500&skip=0` });
+      expect(poll.headers['x-api-key']).toBe('bx-secret-key');
+
+      fake.setDlrStatus(record.bx_message_id, 'DELIVERED');
+      expect(await p.fetchDeliveryStatus(id, opts())).toEqual({
+        providerMessageId: id,
+        status: 'delivered',
+        providerStatus: 'DELIVERED',
+      });
+
+      fake.setDlrStatus(record.bx_message_id, 'FAILED', 'Absent subscriber');
+      expect(await p.fetchDeliveryStatus(id, opts())).toEqual({
+        providerMessageId: id,
+        status: 'failed',
+        providerStatus: 'FAILED',
+        errorMessage: 'Absent subscriber',
+      });
+      // Never asked the per-message endpoint with the synthetic id.
+      expect(fake.requests.some((r) => r.path.startsWith('/api/v1/dlr/'))).toBe(false);
+    });
+
+    it("picks its own number's record out of the order", async () => {
+      fake.enqueue({
+        status: 200,
+        body: {
+          total: 2,
+          skip: 0,
+          limit: 500,
+          messages: [
+            { bx_message_id: 'BX-9-aaaaaaaaaaaaaaaa', msisdn: '31600000000', status: 'FAILED' },
+            { bx_message_id: 'BX-9-bbbbbbbbbbbbbbbb', msisdn: '31612345678', status: 'DELIVERED' },
+          ],
+        },
+      });
+      expect(await provider().fetchDeliveryStatus('order:9:31612345678', opts())).toEqual({
+        providerMessageId: 'order:9:31612345678',
+        status: 'delivered',
+        providerStatus: 'DELIVERED',
+      });
+    });
+
+    it('answers undefined when the order or the number is not found, or the lookup fails', async () => {
+      const p = provider();
+      const { id, orderId } = await nullIdSend(p);
+      // Unknown order: the fake answers 404 "Order not found".
+      expect(await p.fetchDeliveryStatus('order:99999:31612345678', opts())).toBeUndefined();
+      expect(fake.requests.at(-1)!.path).toBe('/api/v1/orders/99999/dlr?limit=500&skip=0');
+      // Known order, another number.
+      expect(await p.fetchDeliveryStatus(`order:${orderId}:31699999999`, opts())).toBeUndefined();
+      // Unexpected shapes and failed lookups.
+      fake.enqueue({ status: 200, body: { total: 0, messages: [] } }, { status: 200, body: { total: 1 } });
+      expect(await p.fetchDeliveryStatus(id, opts())).toBeUndefined();
+      expect(await p.fetchDeliveryStatus(id, opts())).toBeUndefined();
+      fake.enqueue('server_error');
+      expect(await p.fetchDeliveryStatus(id, opts())).toBeUndefined();
+      expect(await provider({ apiKey: 'nope' }).fetchDeliveryStatus(id, opts())).toBeUndefined();
+      // Still there for the right key.
+      expect(await p.fetchDeliveryStatus(id, opts())).toMatchObject({ status: 'queued' });
+    });
+  });
+
   describe('failure mapping', () => {
     it('5xx → server (retryable)', async () => {
       fake.setMode('server_error');
@@ -219,13 +351,17 @@ describe('BridgeXAPI adapter', () => {
       expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
         kind: 'malformed_response',
       });
-      fake.enqueue({
-        status: 200,
-        body: { status: 'success', order_id: 5, messages: [{ bx_message_id: null }] },
-      });
-      expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
-        kind: 'malformed_response',
-      });
+      // Neither a usable bx_message_id nor a usable numeric order_id: nothing to track it by.
+      fake.enqueue(
+        { status: 200, body: { status: 'success', messages: [{ bx_message_id: null }] } },
+        { status: 200, body: { status: 'success', order_id: '5', messages: [{ bx_message_id: '' }] } },
+        { status: 200, body: { status: 'success', order_id: 1.5, messages: [{ bx_message_id: null }] } },
+      );
+      for (let i = 0; i < 3; i += 1) {
+        expect(failureOf(await provider().send(message(), opts()))).toMatchObject({
+          kind: 'malformed_response',
+        });
+      }
       expect(failureOf(await provider().balance(opts()))).toMatchObject({ kind: 'malformed_response' });
     });
 
@@ -335,6 +471,29 @@ describe('BridgeXAPI adapter', () => {
         expect(text).not.toContain(TEXT);
       }
     });
+  });
+});
+
+describe('order tracking ids', () => {
+  it('round-trips order and number', () => {
+    const id = encodeOrderTrackingId({ orderId: 22000, msisdn: '31612345678' });
+    expect(id).toBe('order:22000:31612345678');
+    expect(decodeOrderTrackingId(id!)).toEqual({ orderId: 22000, msisdn: '31612345678' });
+    expect(isOrderTrackingId(id!)).toBe(true);
+  });
+
+  it('never takes a real BridgeXAPI id or anything else for one', () => {
+    for (const id of ['BX-22000-0123456789abcdef', 'order:22000:', 'order::316', 'order:1:+316', 'x']) {
+      expect(decodeOrderTrackingId(id)).toBeUndefined();
+      expect(isOrderTrackingId(id)).toBe(false);
+    }
+  });
+
+  it('refuses parts it could not decode again', () => {
+    for (const orderId of [-1, 1.5, 1e21, Number.NaN]) {
+      expect(encodeOrderTrackingId({ orderId, msisdn: '31612345678' })).toBeUndefined();
+    }
+    expect(encodeOrderTrackingId({ orderId: 1, msisdn: '' })).toBeUndefined();
   });
 });
 

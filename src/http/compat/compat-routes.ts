@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { maskDestination } from '../../core/index.js';
+import { maskDestination, type Attempt } from '../../core/index.js';
 import { OtpError } from '../../errors/index.js';
 import type { App } from '../../app.js';
+import { isOrderTrackingId } from '../../providers/bridgexapi/index.js';
 import { parseSend, parseVerify } from './compat-validation.js';
 import { compatErrorBody } from './compat-errors.js';
 import { COMPAT_SCHEMAS } from './compat-schemas.js';
@@ -32,7 +33,7 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
           expires_in_seconds: config.policy.ttlSeconds,
           cooldown_seconds: config.policy.resendCooldownSeconds,
           debug_code: outcome.debugCode ?? null,
-          bx_message_id: accepted?.providerMessageId ?? null,
+          bx_message_id: accepted ? bxMessageId(app, accepted) : null,
           order_id: accepted?.providerOrderId ?? null,
           delivery_status_url: accepted ? `${config.publicUrl}/v1/messages/${accepted.id}` : null,
         };
@@ -79,6 +80,18 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
       active_otps: app.activeCount(),
     }));
   };
+}
+
+/**
+ * The id the reference server would answer as bx_message_id. A BridgeXAPI message accepted
+ * without one is tracked under otpgate's synthetic `order:…` id; the reference would echo
+ * BridgeXAPI's null there, so we do too (order_id and delivery_status_url stay filled).
+ */
+function bxMessageId(app: App, attempt: Attempt): string | null {
+  const id = attempt.providerMessageId;
+  if (id === undefined) return null;
+  const synthetic = app.routing.provider(attempt.provider)?.type === 'bridgexapi' && isOrderTrackingId(id);
+  return synthetic ? null : id;
 }
 
 function sendCompatError(reply: FastifyReply, error: unknown, action: 'send' | 'verify'): FastifyReply {

@@ -14,6 +14,7 @@ import {
 } from '../provider.js';
 import { bridgeDetail, bridgeFailure } from './bridgexapi-errors.js';
 import { mapBridgeStatus } from './bridgexapi-status.js';
+import { decodeOrderTrackingId, encodeOrderTrackingId, type OrderTrackingRef } from './order-tracking-id.js';
 import { callSignal } from '../call-signal.js';
 
 export interface BridgeXApiOptions {
@@ -35,9 +36,56 @@ export type BridgeXApiProvider = Provider &
 /** BridgeXAPI prices and balances are in EUR (estimate answers say so; send answers do not). */
 const CURRENCY = 'EUR';
 
+/** The documented page size of `GET /orders/{order_id}/dlr`; otpgate sends one number per order. */
+const ORDER_DLR_LIMIT = 500;
+
 type Answer = { ok: true; body: Record<string, unknown> } | ProviderFailureResult;
 
-/** BridgeXAPI over its JSON wire API: explicit route_id, X-API-KEY auth, DLR polling by bx_message_id. */
+/**
+ * What a send answer lets us track the message by. A real bx_message_id comes first. An answer with
+ * an order_id but a null or missing bx_message_id (the vendor SDK's model allows it) was still
+ * accepted, so it gets a synthetic order id (order-tracking-id.ts): calling it malformed would be
+ * retryable, fail over, and send the code a second time. Undefined when there is nothing to track by.
+ */
+function trackingIdOf(body: Record<string, unknown>, msisdn: string): string | undefined {
+  const first: unknown = Array.isArray(body.messages) ? body.messages[0] : undefined;
+  const id = isRecord(first) ? first.bx_message_id : undefined;
+  if (typeof id === 'string' && id !== '') return id;
+  if (typeof body.order_id !== 'number') return undefined;
+  return encodeOrderTrackingId({ orderId: body.order_id, msisdn });
+}
+
+/** The record of our number among an order's DLR records (compared as digits, like we sent it). */
+function recordFor(messages: unknown, ref: OrderTrackingRef): Record<string, unknown> | undefined {
+  if (!Array.isArray(messages)) return undefined;
+  return (messages as unknown[]).find(
+    (record): record is Record<string, unknown> =>
+      isRecord(record) &&
+      typeof record.msisdn === 'string' &&
+      record.msisdn.replace(/\D/g, '') === ref.msisdn,
+  );
+}
+
+/**
+ * A DLR record as a report under the id the attempt was stored with (real or synthetic), since
+ * the dispatcher matches reports to attempts by that id. Undefined when the record has no status.
+ */
+function reportOf(providerMessageId: string, record: Record<string, unknown>): DeliveryReport | undefined {
+  const { status, error } = record;
+  if (typeof status !== 'string') return undefined;
+  const errorMessage = typeof error === 'string' && error !== '' ? error.slice(0, 200) : undefined;
+  return {
+    providerMessageId,
+    status: mapBridgeStatus(status),
+    providerStatus: status,
+    ...(errorMessage ? { errorMessage } : {}),
+  };
+}
+
+/**
+ * BridgeXAPI over its JSON wire API: explicit route_id, X-API-KEY auth, DLR polling by bx_message_id
+ * (or by order and number for messages accepted without one).
+ */
 export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApiProvider {
   const base = `${(options.baseUrl ?? 'https://hi.bridgexapi.io').replace(/\/+$/, '')}/api/v1`;
   const headers = { 'X-API-KEY': options.apiKey, Accept: 'application/json' };
@@ -68,12 +116,33 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
   }
 
   // The SDK rejects a leading '+' instead of stripping it; E.164 always has one, so we send digits.
+  const msisdnOf = (to: string): string => to.replace(/\D/g, '');
   const smsBody = (to: string, text: string, sender: string | undefined) => ({
     route_id: options.routeId,
     caller_id: sender ?? options.callerId,
-    numbers: [to.replace(/\D/g, '')],
+    numbers: [msisdnOf(to)],
     message: text,
   });
+
+  /** GET /dlr/{bx_message_id}: the one record of a real id ("DLR record not found" → undefined). */
+  async function messageRecord(
+    bxMessageId: string,
+    callOptions: CallOptions,
+  ): Promise<Record<string, unknown> | undefined> {
+    const answer = await call('GET', `/dlr/${encodeURIComponent(bxMessageId)}`, undefined, callOptions);
+    return answer.ok ? answer.body : undefined;
+  }
+
+  /** GET /orders/{order_id}/dlr: a synthetic id's record, found in its order by number. */
+  async function orderRecord(
+    ref: OrderTrackingRef,
+    callOptions: CallOptions,
+  ): Promise<Record<string, unknown> | undefined> {
+    // One page is enough: otpgate puts exactly one number into each send_sms order.
+    const path = `/orders/${ref.orderId}/dlr?limit=${ORDER_DLR_LIMIT}&skip=0`;
+    const answer = await call('GET', path, undefined, callOptions);
+    return answer.ok ? recordFor(answer.body.messages, ref) : undefined;
+  }
 
   return {
     name: options.name,
@@ -91,16 +160,15 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
       );
       if (!answer.ok) return answer;
       const { body } = answer;
-      const first: unknown = Array.isArray(body.messages) ? body.messages[0] : undefined;
-      const id = isRecord(first) ? first.bx_message_id : undefined;
-      if (typeof id !== 'string' || id === '' || typeof body.order_id !== 'number') {
+      const id = trackingIdOf(body, msisdnOf(message.to));
+      if (id === undefined) {
         return failure('malformed_response', 'bridgexapi: send answer without bx_message_id or order_id');
       }
       const cost = body.cost;
       return {
         ok: true,
         providerMessageId: id,
-        providerOrderId: String(body.order_id),
+        ...(typeof body.order_id === 'number' ? { providerOrderId: String(body.order_id) } : {}),
         status: 'queued',
         ...(typeof cost === 'number' && Number.isFinite(cost)
           ? { priceMicros: toMicros(cost), currency: CURRENCY }
@@ -149,29 +217,19 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
     },
 
     /**
-     * Undefined when BridgeXAPI has no record yet ("DLR record not found") and also when the
-     * lookup itself fails: polling is retried later anyway, and the port never throws.
+     * Undefined when BridgeXAPI has no record yet ("DLR record not found", or the order does not
+     * list our number) and also when the lookup itself fails: polling is retried later anyway, and
+     * the port never throws. Synthetic ids (accepted without bx_message_id) are polled by order.
      */
     async fetchDeliveryStatus(
       providerMessageId: string,
       callOptions: CallOptions,
     ): Promise<DeliveryReport | undefined> {
-      const answer = await call(
-        'GET',
-        `/dlr/${encodeURIComponent(providerMessageId)}`,
-        undefined,
-        callOptions,
-      );
-      if (!answer.ok) return undefined;
-      const { status, error } = answer.body;
-      if (typeof status !== 'string') return undefined;
-      const errorMessage = typeof error === 'string' && error !== '' ? error.slice(0, 200) : undefined;
-      return {
-        providerMessageId,
-        status: mapBridgeStatus(status),
-        providerStatus: status,
-        ...(errorMessage ? { errorMessage } : {}),
-      };
+      const ref = decodeOrderTrackingId(providerMessageId);
+      const record = ref
+        ? await orderRecord(ref, callOptions)
+        : await messageRecord(providerMessageId, callOptions);
+      return record ? reportOf(providerMessageId, record) : undefined;
     },
   };
 }
