@@ -8,7 +8,7 @@ import { SandboxProvider } from './sandbox/sandbox-provider.js';
 import { createBridgeXApiProvider, type BridgeXApiOptions } from './bridgexapi/index.js';
 import { createTwilioProvider, type TwilioOptions } from './twilio/index.js';
 import { createVonageProvider, type VonageOptions } from './vonage/index.js';
-import { createSmppProvider, type SmppOptions } from './smpp/index.js';
+import { createSmppProvider, RECEIPT_ID_FORMATS, type SmppOptions } from './smpp/index.js';
 import { createEmailProvider, type EmailOptions } from './email/index.js';
 import { createGenericHttpProvider, type GenericHttpOptions } from './generic-http/index.js';
 
@@ -81,6 +81,7 @@ const OPTION_SCHEMAS: Record<string, TSchema> = {
       enquireLinkSeconds: Opt(Type.Integer({ minimum: 1 })),
       reconnectDelayMs: Opt(Type.Integer({ minimum: 1 })),
       submitTimeoutMs: Opt(Type.Integer({ minimum: 1 })),
+      receiptIdFormat: Opt(Type.Enum(RECEIPT_ID_FORMATS)),
     },
     { additionalProperties: false },
   ),
@@ -183,7 +184,11 @@ function createProvider(
         ...(rest as Omit<VonageOptions, 'name'>),
       });
     case 'smpp':
-      return createSmppProvider({ name, ...(rest as Omit<SmppOptions, 'name'>) });
+      return createSmppProvider({
+        name,
+        logger: context.logger,
+        ...(rest as Omit<SmppOptions, 'name' | 'logger'>),
+      });
     case 'email':
       return createEmailProvider({ name, ...(rest as Omit<EmailOptions, 'name'>) });
     case 'generic-http':

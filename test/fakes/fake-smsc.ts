@@ -12,7 +12,20 @@ import smpp from 'smpp';
  *   smsc.script.push(0x58, 'hang');   // the next two submit_sm: ESME_RTHROTTLED, then no answer
  *   await smsc.deliver({ esm_class: 0x04, short_message: 'id:5a01 stat:DELIVRD err:000' });
  *   await smsc.close();
+ *
+ * An SMSC that spells one id differently in submit_sm_resp and in receipts (Kannel's msg-id-type):
+ *
+ *   const smsc = await startFakeSmsc({ ids: { submit: { base: 16 }, receipt: { base: 10 } } });
+ *   // submit_sm_resp message_id '5a01'; smsc.receiptId(1) === '23041'
+ *   await smsc.deliverReceipt(1, 'DELIVRD');   // text receipt 'id:23041 … stat:DELIVRD err:000'
  */
+
+/** How an id is written: base, hex letter case, zero padding to a width. */
+export interface IdSpelling {
+  base: 10 | 16;
+  upperCase?: boolean;
+  padTo?: number;
+}
 
 /** What the fake SMSC does with the next submit_sm: a command_status, or never answer, or drop the link. */
 export type SubmitStep = number | 'hang' | 'drop';
@@ -24,6 +37,11 @@ export interface FakeSmscOptions {
   messageId?: (n: number) => string;
   /** destination_addr of the deliver_sm it pushes (the ESME's sender); default 'OTPGATE'. */
   deliverTo?: string;
+  /**
+   * The nth id is the number `value(n)` (default 0x5a00 + n), spelt `submit` in submit_sm_resp and
+   * `receipt` in receiptId()/deliverReceipt(). Replaces messageId; without it both are messageId(n).
+   */
+  ids?: { value?: (n: number) => bigint; submit: IdSpelling; receipt: IdSpelling };
 }
 
 export interface FakeSmsc {
@@ -40,15 +58,24 @@ export interface FakeSmsc {
   sessions: () => smpp.Session[];
   /** Sends a deliver_sm over the first session and resolves with the ESME's deliver_sm_resp. */
   deliver: (fields: Record<string, unknown>) => Promise<smpp.PDU>;
+  /** The nth accepted message's id as this SMSC writes it in receipts. */
+  receiptId: (n: number) => string;
+  /** deliver() of an Appendix B text receipt for the nth accepted message, its id spelt receiptId(n). */
+  deliverReceipt: (n: number, stat: string, extra?: Record<string, unknown>) => Promise<smpp.PDU>;
   /** Destroys every session and stops listening. */
   close: () => Promise<void>;
 }
 
 export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<FakeSmsc> {
   const credentials = options.credentials ?? { systemId: 'otpgate', password: 's3cret' };
-  const messageId = options.messageId ?? ((n: number) => (0x5a00 + n).toString(16));
+  const ids = options.ids;
+  const idValue = ids?.value ?? ((n: number) => BigInt(0x5a00 + n));
+  const messageId = ids
+    ? (n: number) => spell(idValue(n), ids.submit)
+    : (options.messageId ?? ((n: number) => (0x5a00 + n).toString(16)));
+  const receiptId = ids ? (n: number) => spell(idValue(n), ids.receipt) : messageId;
   let counter = 0;
-  const smsc: Omit<FakeSmsc, 'port' | 'sessions' | 'deliver' | 'close'> = {
+  const smsc: Omit<FakeSmsc, 'port' | 'sessions' | 'deliver' | 'receiptId' | 'deliverReceipt' | 'close'> = {
     binds: [],
     submits: [],
     deliverResponses: [],
@@ -86,17 +113,25 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const deliver = (fields: Record<string, unknown>) =>
+    new Promise<smpp.PDU>((resolve, reject) => {
+      const session = server.sessions[0];
+      if (!session) return reject(new Error('no bound session'));
+      session.deliver_sm(
+        { source_addr: '31651860670', destination_addr: options.deliverTo ?? 'OTPGATE', ...fields },
+        resolve,
+      );
+    });
   return Object.assign(smsc, {
     port,
     sessions: () => server.sessions,
-    deliver: (fields: Record<string, unknown>) =>
-      new Promise<smpp.PDU>((resolve, reject) => {
-        const session = server.sessions[0];
-        if (!session) return reject(new Error('no bound session'));
-        session.deliver_sm(
-          { source_addr: '31651860670', destination_addr: options.deliverTo ?? 'OTPGATE', ...fields },
-          resolve,
-        );
+    deliver,
+    receiptId,
+    deliverReceipt: (n: number, stat: string, extra: Record<string, unknown> = {}) =>
+      deliver({
+        esm_class: 0x04,
+        short_message: `id:${receiptId(n)} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} submit date:2611241200 done date:2611241201 stat:${stat} err:000 text:`,
+        ...extra,
       }),
     close: () =>
       new Promise<void>((resolve) => {
@@ -104,4 +139,9 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
         server.close(() => resolve());
       }),
   });
+}
+
+function spell(value: bigint, how: IdSpelling): string {
+  const digits = value.toString(how.base);
+  return (how.upperCase ? digits.toUpperCase() : digits).padStart(how.padTo ?? 0, '0');
 }

@@ -9,7 +9,7 @@ import {
   type SmppOptions,
   type SmppProvider,
 } from '../../src/providers/smpp/index.js';
-import { startFakeSmsc } from '../fakes/fake-smsc.js';
+import { startFakeSmsc, type FakeSmscOptions } from '../fakes/fake-smsc.js';
 import { failureOf, messageFactory } from '../fakes/provider-test-kit.js';
 
 const message = messageFactory();
@@ -30,8 +30,8 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-async function setup(extra: Partial<SmppOptions> = {}, credentials?: { systemId: string; password: string }) {
-  const smsc = await startFakeSmsc({ credentials });
+async function setup(extra: Partial<SmppOptions> = {}, smscOptions: FakeSmscOptions = {}) {
+  const smsc = await startFakeSmsc(smscOptions);
   const reports: DeliveryReport[] = [];
   const provider: SmppProvider = createSmppProvider({
     name: 'smsc-main',
@@ -138,7 +138,7 @@ describe('smpp failure mapping', () => {
   });
 
   it('maps a refused bind to auth, fast', async () => {
-    const { provider, smsc } = await setup({}, { systemId: 'otpgate', password: 'other' });
+    const { provider, smsc } = await setup({}, { credentials: { systemId: 'otpgate', password: 'other' } });
     const started = Date.now();
     expect(failureOf(await provider.send(message(), opts()))).toMatchObject({
       kind: 'auth',
@@ -321,5 +321,131 @@ describe('smpp delivery receipts', () => {
       providerStatus: 'REJECTD',
       errorCode: '0B',
     });
+  });
+});
+
+describe('smpp receiptIdFormat (submit_sm_resp and receipt ids in different bases)', () => {
+  /** Kannel msg-id-type 1: submit_sm_resp in hex, the receipt in decimal. */
+  const hexThenDecimal: FakeSmscOptions = { ids: { submit: { base: 16 }, receipt: { base: 10 } } };
+  const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+  const logger = {
+    info: () => undefined,
+    warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+    error: () => undefined,
+  };
+  afterEach(() => {
+    warnings.length = 0;
+  });
+
+  it('by default compares ids as-is, so a decimal receipt for a hex id never matches (the problem)', async () => {
+    const { smsc, provider, reports } = await setup({}, hexThenDecimal);
+    const sent = await provider.send(message(), opts());
+    expect(sent).toMatchObject({ ok: true, providerMessageId: '5a01' });
+    expect(smsc.receiptId(1)).toBe('23041'); // the same id, 0x5a01, in decimal
+    await smsc.deliverReceipt(1, 'DELIVRD');
+    await until(() => reports.length === 1);
+    expect(reports[0]?.providerMessageId).toBe('23041');
+    expect(reports[0]?.providerMessageId).not.toBe('5a01'); // no attempt would be found for it
+  });
+
+  it('submit_hex_receipt_decimal hands the handler the submit_sm_resp id', async () => {
+    const { smsc, provider, reports } = await setup(
+      { receiptIdFormat: 'submit_hex_receipt_decimal' },
+      hexThenDecimal,
+    );
+    const first = await provider.send(message(), opts());
+    const second = await provider.send(message(), opts());
+    expect(first).toMatchObject({ ok: true, providerMessageId: '5a01' });
+    expect(second).toMatchObject({ ok: true, providerMessageId: '5a02' });
+    await smsc.deliverReceipt(2, 'UNDELIV');
+    await smsc.deliverReceipt(1, 'DELIVRD');
+    await until(() => reports.length === 2);
+    expect(reports).toEqual([
+      { providerMessageId: '5a02', status: 'undelivered', providerStatus: 'UNDELIV' },
+      { providerMessageId: '5a01', status: 'delivered', providerStatus: 'DELIVRD' },
+    ]);
+  });
+
+  it('converts the receipted_message_id TLV the same way', async () => {
+    const { smsc, provider, reports } = await setup(
+      { receiptIdFormat: 'submit_hex_receipt_decimal' },
+      hexThenDecimal,
+    );
+    await provider.send(message(), opts());
+    await smsc.deliver({ esm_class: 0x04, receipted_message_id: '23041', message_state: 2 });
+    await until(() => reports.length === 1);
+    expect(reports[0]).toMatchObject({ providerMessageId: '5a01', status: 'delivered' });
+  });
+
+  it('matches upper-case hex ids beyond 2^53 against zero-padded decimal receipts', async () => {
+    const { smsc, provider, reports } = await setup(
+      { receiptIdFormat: 'submit_hex_receipt_decimal' },
+      {
+        ids: {
+          value: (n) => 0xfedcba9876543200n + BigInt(n),
+          submit: { base: 16, upperCase: true },
+          receipt: { base: 10, padTo: 24 },
+        },
+      },
+    );
+    const sent = await provider.send(message(), opts());
+    // Stored lower-case (the canonical form); the SMSC wrote FEDCBA9876543201.
+    expect(sent).toMatchObject({ ok: true, providerMessageId: 'fedcba9876543201' });
+    expect(smsc.receiptId(1)).toBe('000018364758544493064705');
+    await smsc.deliverReceipt(1, 'DELIVRD');
+    await until(() => reports.length === 1);
+    expect(reports[0]?.providerMessageId).toBe('fedcba9876543201');
+  });
+
+  it('submit_decimal_receipt_hex: decimal submit ids, hex receipts', async () => {
+    const { smsc, provider, reports } = await setup(
+      { receiptIdFormat: 'submit_decimal_receipt_hex' },
+      { ids: { submit: { base: 10 }, receipt: { base: 16, upperCase: true, padTo: 10 } } },
+    );
+    expect(await provider.send(message(), opts())).toMatchObject({ providerMessageId: '23041' });
+    expect(smsc.receiptId(1)).toBe('0000005A01');
+    await smsc.deliverReceipt(1, 'DELIVRD');
+    await until(() => reports.length === 1);
+    expect(reports[0]?.providerMessageId).toBe('23041');
+  });
+
+  it('drops a receipt whose id has digits outside the format with a warning, and carries on', async () => {
+    const { smsc, provider, reports } = await setup(
+      { receiptIdFormat: 'submit_hex_receipt_decimal', logger },
+      hexThenDecimal,
+    );
+    await provider.send(message(), opts());
+    const response = await smsc.deliver({
+      esm_class: 0x04,
+      short_message: 'id:5a01 sub:001 dlvrd:001 stat:DELIVRD err:000 text:Your code is 123456',
+    });
+    expect(response.command_status).toBe(0); // still answered
+    await until(() => warnings.length === 1);
+    expect(reports).toEqual([]);
+    expect(warnings[0]).toEqual({
+      fields: { provider: 'smsc-main', receiptIdFormat: 'submit_hex_receipt_decimal', receiptId: '5a01' },
+      message: 'smpp: delivery receipt dropped, its message id does not fit receiptIdFormat',
+    });
+    expect(JSON.stringify(warnings)).not.toContain('123456');
+
+    await smsc.deliverReceipt(1, 'DELIVRD');
+    await until(() => reports.length === 1);
+    expect(reports[0]?.providerMessageId).toBe('5a01');
+  });
+
+  it('keeps a submit_sm_resp id that does not fit the format as sent, with a warning', async () => {
+    const { provider } = await setup({ receiptIdFormat: 'submit_decimal_receipt_hex', logger });
+    // The fake's default ids are hex (5a01): the SMSC was misconfigured, but it did accept the message.
+    expect(await provider.send(message(), opts())).toEqual({
+      ok: true,
+      providerMessageId: '5a01',
+      status: 'queued',
+    });
+    expect(warnings).toEqual([
+      {
+        fields: { provider: 'smsc-main', receiptIdFormat: 'submit_decimal_receipt_hex', messageId: '5a01' },
+        message: 'smpp: submit_sm_resp message_id does not fit receiptIdFormat, its receipts will not match',
+      },
+    ]);
   });
 });

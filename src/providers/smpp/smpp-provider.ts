@@ -7,8 +7,10 @@ import {
   type Provider,
   type SendResult,
 } from '../provider.js';
+import { silentLogger, type Logger } from '../../service/logger.js';
+import { canonicalSubmitId, type ReceiptIdFormat } from './message-id-format.js';
 import { SmppConnection } from './smpp-connection.js';
-import { receiptToReport } from './smpp-receipt.js';
+import { readReceipt } from './smpp-receipt.js';
 import { submitFailure } from './smpp-status.js';
 import { callSignal } from '../call-signal.js';
 
@@ -31,6 +33,13 @@ export interface SmppOptions {
   reconnectDelayMs?: number;
   /** Upper bound per send (waiting for the bind plus the submit_sm_resp), on top of the caller's signal. */
   submitTimeoutMs?: number;
+  /**
+   * How the receipt's message id relates to the submit_sm_resp one (see message-id-format.ts).
+   * Default `same`: compared as-is.
+   */
+  receiptIdFormat?: ReceiptIdFormat;
+  /** Receives a warn line per dropped receipt; default silent. */
+  logger?: Logger;
   onDeliveryReport?: (report: DeliveryReport) => void;
 }
 
@@ -45,6 +54,8 @@ const SHORT_MESSAGE_MAX_OCTETS = 254;
  */
 export function createSmppProvider(options: SmppOptions): SmppProvider {
   let reportHandler = options.onDeliveryReport;
+  const idFormat = options.receiptIdFormat ?? 'same';
+  const logger = options.logger ?? silentLogger;
   const connection = new SmppConnection({
     host: options.host,
     port: options.port,
@@ -54,10 +65,18 @@ export function createSmppProvider(options: SmppOptions): SmppProvider {
     enquireLinkMs: (options.enquireLinkSeconds ?? 30) * 1000,
     reconnectDelayMs: options.reconnectDelayMs ?? 1000,
     onDeliverSm: (pdu) => {
-      const report = receiptToReport(pdu);
-      if (!report || !reportHandler) return;
+      const reading = readReceipt(pdu, idFormat);
+      if (reading.kind === 'bad_id') {
+        // The id (an SMSC counter, no secret) is logged cut short; the message text never is.
+        logger.warn(
+          { provider: options.name, receiptIdFormat: idFormat, receiptId: reading.receiptId.slice(0, 64) },
+          'smpp: delivery receipt dropped, its message id does not fit receiptIdFormat',
+        );
+        return;
+      }
+      if (reading.kind !== 'report' || !reportHandler) return;
       try {
-        reportHandler(report);
+        reportHandler(reading.report);
       } catch {
         // A failing handler must not take the SMPP session down with it.
       }
@@ -88,7 +107,16 @@ export function createSmppProvider(options: SmppOptions): SmppProvider {
       const id = response.message_id;
       if (typeof id !== 'string' || id === '')
         return failure('malformed_response', 'smpp: submit_sm_resp without message_id');
-      return { ok: true, providerMessageId: id, status: 'queued' };
+      // Stored in the form converted receipt ids take (message-id-format.ts). An id that does not
+      // fit the format is kept as sent: the SMSC accepted the message, so failing the send would
+      // only send the code twice; its receipts cannot match, so say so.
+      const providerMessageId = canonicalSubmitId(id, idFormat);
+      if (providerMessageId === undefined)
+        logger.warn(
+          { provider: options.name, receiptIdFormat: idFormat, messageId: id.slice(0, 64) },
+          'smpp: submit_sm_resp message_id does not fit receiptIdFormat, its receipts will not match',
+        );
+      return { ok: true, providerMessageId: providerMessageId ?? id, status: 'queued' };
     },
 
     setDeliveryReportHandler(handler: (report: DeliveryReport) => void): void {

@@ -1,4 +1,5 @@
 import type { DeliveryReport } from '../provider.js';
+import { receiptIdToSubmitId, type ReceiptIdFormat } from './message-id-format.js';
 import { mapReceiptState, messageStateWord } from './smpp-status.js';
 
 /** The receipt text fields of SMPP 3.4 Appendix B (`id:… sub:… dlvrd:… … stat:DELIVRD err:…`). */
@@ -37,26 +38,48 @@ export function isDeliveryReceipt(esmClass: unknown): boolean {
 }
 
 /**
+ * What a deliver_sm amounts to: a report; nothing of ours (an MO message, a receipt without id or
+ * state); or a receipt whose id does not fit the configured receiptIdFormat, which is dropped.
+ */
+export type ReceiptReading =
+  { kind: 'report'; report: DeliveryReport } | { kind: 'ignored' } | { kind: 'bad_id'; receiptId: string };
+
+/**
  * A deliver_sm receipt → report. The receipted_message_id and message_state TLVs win over the
  * text when present (they are the 3.4 way; the text format is only "vendor specific" guidance).
+ * The receipt id is put in the submit_sm_resp form `idFormat` declares (see message-id-format.ts).
  */
-export function receiptToReport(fields: Readonly<Record<string, unknown>>): DeliveryReport | undefined {
-  if (!isDeliveryReceipt(fields.esm_class)) return undefined;
+export function readReceipt(
+  fields: Readonly<Record<string, unknown>>,
+  idFormat: ReceiptIdFormat = 'same',
+): ReceiptReading {
+  if (!isDeliveryReceipt(fields.esm_class)) return { kind: 'ignored' };
   const text = messageText(fields.short_message) || messageText(fields.message_payload);
   const receipt = parseReceiptText(text);
   const tlvId = typeof fields.receipted_message_id === 'string' ? fields.receipted_message_id : undefined;
   const tlvState =
     typeof fields.message_state === 'number' ? messageStateWord(fields.message_state) : undefined;
-  const providerMessageId = tlvId || receipt.id;
+  const receiptId = tlvId || receipt.id;
   const providerStatus = tlvState ?? receipt.stat;
-  if (!providerMessageId || !providerStatus) return undefined;
+  if (!receiptId || !providerStatus) return { kind: 'ignored' };
+  const providerMessageId = receiptIdToSubmitId(receiptId, idFormat);
+  if (providerMessageId === undefined) return { kind: 'bad_id', receiptId };
   const report: DeliveryReport = {
     providerMessageId,
     status: mapReceiptState(providerStatus),
     providerStatus,
   };
   if (receipt.err && !/^0+$/.test(receipt.err)) report.errorCode = receipt.err;
-  return report;
+  return { kind: 'report', report };
+}
+
+/** readReceipt's report, or undefined for anything else. */
+export function receiptToReport(
+  fields: Readonly<Record<string, unknown>>,
+  idFormat: ReceiptIdFormat = 'same',
+): DeliveryReport | undefined {
+  const reading = readReceipt(fields, idFormat);
+  return reading.kind === 'report' ? reading.report : undefined;
 }
 
 /** The smpp package decodes short_message into `{ message }`, a string or (unknown coding) a Buffer. */
