@@ -7,7 +7,7 @@ export interface PhoneNumberInfo {
   /** ISO 3166-1 alpha-2, e.g. NL; undefined for non-geographic numbers. */
   country: string | undefined;
   /** libphonenumber's type (MOBILE, FIXED_LINE, VOIP, PREMIUM_RATE, …) or undefined when unknown. */
-  numberType: string | undefined;
+  readonly numberType: string | undefined;
 }
 
 /**
@@ -27,7 +27,14 @@ export function parsePhone(input: string, defaultCountry?: string): PhoneNumberI
   if (!/^\+?[0-9]{6,17}$/.test(candidate)) throw invalidPhone();
   const parsed = parsePhoneNumberFromString(candidate, defaultCountry as CountryCode | undefined);
   if (!parsed?.isValid()) throw invalidPhone();
-  return { e164: parsed.number, country: parsed.country, numberType: parsed.getType() };
+  return {
+    e164: parsed.number,
+    country: parsed.country,
+    // Type lookup walks the country's number patterns again; only callers that ask pay for it.
+    get numberType() {
+      return parsed.getType();
+    },
+  };
 }
 
 export function normalizePhone(input: string, defaultCountry?: string): string {

@@ -47,6 +47,11 @@ export const ATTEMPT_SQL = {
   insert: `INSERT INTO attempts (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
   get: `SELECT * FROM attempts WHERE id = @id`,
   update: `UPDATE attempts SET ${MUTABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
+  // A receipt changes only these; leaving provider_message_id out of the SET keeps SQLite from
+  // rewriting the provider-message index entry on every receipt.
+  updateDelivery: `UPDATE attempts SET status = @status, error_code = @error_code,
+    error_message = @error_message, updated_at_ms = @updated_at_ms, delivered_at_ms = @delivered_at_ms
+    WHERE id = @id`,
   listByVerification: `SELECT * FROM attempts WHERE verification_id = @verification_id
     ORDER BY created_at_ms, rowid`,
   findByProviderMessageId: `SELECT * FROM attempts
@@ -67,6 +72,9 @@ export class SqliteAttemptRepo implements AttemptRepo {
   private readonly insertRow: Statement<[AttemptRow]>;
   private readonly select: Statement<[{ id: string }], AttemptRow>;
   private readonly updateRow: Statement<[AttemptRow]>;
+  private readonly updateDelivery: Statement<
+    [Pick<AttemptRow, 'id' | 'status' | 'error_code' | 'error_message' | 'updated_at_ms' | 'delivered_at_ms'>]
+  >;
   private readonly byVerification: Statement<[{ verification_id: string }], AttemptRow>;
   private readonly byProviderMessage: Statement<
     [{ provider: string; provider_message_id: string }],
@@ -91,6 +99,7 @@ export class SqliteAttemptRepo implements AttemptRepo {
     this.insertRow = db.prepare<AttemptRow>(ATTEMPT_SQL.insert);
     this.select = db.prepare<{ id: string }, AttemptRow>(ATTEMPT_SQL.get);
     this.updateRow = db.prepare<AttemptRow>(ATTEMPT_SQL.update);
+    this.updateDelivery = db.prepare(ATTEMPT_SQL.updateDelivery);
     this.byVerification = db.prepare<{ verification_id: string }, AttemptRow>(ATTEMPT_SQL.listByVerification);
     this.byProviderMessage = db.prepare<{ provider: string; provider_message_id: string }, AttemptRow>(
       ATTEMPT_SQL.findByProviderMessageId,
@@ -112,7 +121,17 @@ export class SqliteAttemptRepo implements AttemptRepo {
         const current = this.read(id);
         if (!current) return undefined;
         const { outcome, write } = decideDelivery(current, status, nowMs, error);
-        if (write) this.updateRow.run(fromAttempt(outcome.attempt));
+        if (write) {
+          const row = fromAttempt(outcome.attempt);
+          this.updateDelivery.run({
+            id: row.id,
+            status: row.status,
+            error_code: row.error_code,
+            error_message: row.error_message,
+            updated_at_ms: row.updated_at_ms,
+            delivered_at_ms: row.delivered_at_ms,
+          });
+        }
         return outcome;
       },
     );
