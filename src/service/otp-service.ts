@@ -45,7 +45,15 @@ export interface OtpServiceOptions {
 
 /** The one place the verification flow lives: start, resend, check, cancel, read. */
 export class OtpService {
-  constructor(private readonly o: OtpServiceOptions) {}
+  /** Built once: the check path runs for every guess, so it allocates no more than it must. */
+  private readonly failedCounter: { key: (v: Verification) => string; windowSeconds: number };
+
+  constructor(private readonly o: OtpServiceOptions) {
+    this.failedCounter = {
+      key: (v) => failedChecksKey(v.destination, v.purpose),
+      windowSeconds: o.policy.failedChecksWindowSeconds,
+    };
+  }
 
   async start(input: StartInput): Promise<SendOutcome> {
     const channel: Channel = input.channel ?? 'sms';
@@ -140,10 +148,7 @@ export class OtpService {
       candidateHash: (v) => this.o.vault.hashCandidate(v, input.code),
       nowMs,
       maxChecks: this.o.policy.maxChecks,
-      failedCounter: {
-        key: (v) => failedChecksKey(v.destination, v.purpose),
-        windowSeconds: this.o.policy.failedChecksWindowSeconds,
-      },
+      failedCounter: this.failedCounter,
     });
     switch (outcome.kind) {
       case 'not_found':
