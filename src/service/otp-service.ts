@@ -91,7 +91,8 @@ export class OtpService {
       failedChecks: 0,
       country,
     };
-    const inserted = await this.o.store.verifications.insertIfNoActive(fresh, nowMs);
+    const cooldownMs = this.o.policy.resendCooldownSeconds * 1000;
+    const inserted = await this.o.store.verifications.insertIfNoActive(fresh, nowMs, cooldownMs);
     if (inserted.inserted) {
       this.o.logger.info(
         {
@@ -107,7 +108,12 @@ export class OtpService {
     }
     // A pending verification exists for this destination and purpose: this is a resend of it, so
     // the cooldown and the send limit apply and its failed checks carry over.
-    return this.resendExisting(inserted.active, code, chain);
+    if (inserted.active) return this.resendExisting(inserted.active, code, chain);
+    // The last code for this number went out moments ago and was used (or locked) since: the
+    // cooldown is about the phone, not the verification, so it still holds.
+    throw new OtpError('RESEND_TOO_SOON', {
+      retryAfterSeconds: Math.max(1, Math.ceil(inserted.retryAfterMs / 1000)),
+    });
   }
 
   async resend(id: string, input: ResendInput = {}): Promise<SendOutcome> {

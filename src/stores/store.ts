@@ -20,7 +20,15 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type InsertOutcome = { inserted: true } | { inserted: false; active: Verification };
+export type InsertOutcome =
+  | { inserted: true }
+  /** A pending, unexpired verification exists: the start is a resend of it. */
+  | { inserted: false; active: Verification }
+  /**
+   * None is pending, but the latest one for (destination, purpose) was sent less than the cooldown
+   * ago (it was approved, locked or canceled meanwhile): a verify or a lock-out does not reopen sends.
+   */
+  | { inserted: false; active: undefined; retryAfterMs: number };
 
 export interface ResendArgs {
   id: string;
@@ -81,8 +89,11 @@ export interface AdvanceArgs {
 }
 
 export interface VerificationRepo {
-  /** ATOMIC: inserts `v` unless a pending, unexpired verification exists for (destination, purpose); then returns that one. */
-  insertIfNoActive(v: Verification, nowMs: number): Promise<InsertOutcome>;
+  /**
+   * ATOMIC: inserts `v` unless a pending, unexpired verification exists for (destination, purpose)
+   * (then returns that one) or the latest one was sent less than `cooldownMs` ago (default 0).
+   */
+  insertIfNoActive(v: Verification, nowMs: number, cooldownMs?: number): Promise<InsertOutcome>;
   get(id: string): Promise<Verification | undefined>;
   /** The pending, unexpired verification for (destination, purpose), if any. */
   findActive(destination: string, purpose: string, nowMs: number): Promise<Verification | undefined>;

@@ -37,6 +37,19 @@ function expire(v: Verification, nowMs: number): Verification {
   return { ...v, status: 'expired', updatedAtMs: nowMs };
 }
 
+/**
+ * How long `latest`'s last send still holds back a new one; 0 when there is none or it is over. A
+ * verification that failed (no route accepted its code) sent nothing, so it holds nothing back.
+ */
+export function cooldownRemainingMs(
+  latest: Verification | undefined,
+  nowMs: number,
+  cooldownMs: number,
+): number {
+  if (!latest || latest.status === 'failed') return 0;
+  return Math.max(0, latest.lastSentAtMs + cooldownMs - nowMs);
+}
+
 /** A stale (pending but expired) row that must be settled before `insertIfNoActive` may insert. */
 export function settleStale(existing: Verification, nowMs: number): Verification | undefined {
   return existing.status === 'pending' && !isActive(existing, nowMs) ? expire(existing, nowMs) : undefined;

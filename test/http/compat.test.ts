@@ -76,6 +76,30 @@ describe('POST /send-otp', () => {
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('keeps the send cooldown after the code was verified or locked', async () => {
+    const sent = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    const ok = await t.request('POST', '/verify-otp', {
+      phone_number: '31651860670',
+      code: sent.body.debug_code,
+    });
+    expect(ok.body.status).toBe('otp_verified');
+    const afterVerify = await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    expect(afterVerify.status).toBe(429);
+    expect(afterVerify.body.detail).toMatch(/^OTP was sent too recently\. Retry in \d+ seconds\.$/);
+
+    const other = await t.request('POST', '/send-otp', { phone_number: '31651860671' });
+    const wrong = other.body.debug_code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) {
+      await t.request('POST', '/verify-otp', { phone_number: '31651860671', code: wrong });
+    }
+    const afterLock = await t.request('POST', '/send-otp', { phone_number: '31651860671' });
+    expect(afterLock.status).toBe(429);
+    const v1 = await t.request('POST', '/v1/verifications', { to: '+31651860671' });
+    expect(v1.status).toBe(429);
+    expect(v1.body.error.code).toBe('RESEND_TOO_SOON');
+    expect(Number(v1.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('validates like the reference: pydantic-shaped 422 lists', async () => {
     const cases: Array<[unknown, string, string]> = [
       [

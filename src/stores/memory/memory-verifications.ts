@@ -11,6 +11,7 @@ import type {
 } from '../store.js';
 import {
   activeKey,
+  cooldownRemainingMs,
   decideCheck,
   decideFinish,
   decideResend,
@@ -42,11 +43,13 @@ export class MemoryVerificationRepo implements VerificationRepo {
     return this.rows.has(id);
   }
 
-  async insertIfNoActive(v: Verification, nowMs: number): Promise<InsertOutcome> {
+  async insertIfNoActive(v: Verification, nowMs: number, cooldownMs = 0): Promise<InsertOutcome> {
     const key = activeKey(v.destination, v.purpose);
     const pendingId = this.pending.get(key);
     const existing = pendingId === undefined ? undefined : this.rows.get(pendingId);
     if (existing && isActive(existing, nowMs)) return { inserted: false, active: copyVerification(existing) };
+    const retryAfterMs = cooldownRemainingMs(this.latest(v), nowMs, cooldownMs);
+    if (retryAfterMs > 0) return { inserted: false, active: undefined, retryAfterMs };
     // Checked before any write so a rejected insert changes nothing, as a rolled-back transaction would.
     if (this.rows.has(v.id)) throw new Error(`verification ${v.id} already exists`);
     const settled = existing && settleStale(existing, nowMs);

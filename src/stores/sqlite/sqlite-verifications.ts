@@ -11,7 +11,15 @@ import type {
   ResendOutcome,
   VerificationRepo,
 } from '../store.js';
-import { decideCheck, decideFinish, decideResend, isActive, rowLimit, settleStale } from '../transitions.js';
+import {
+  cooldownRemainingMs,
+  decideCheck,
+  decideFinish,
+  decideResend,
+  isActive,
+  rowLimit,
+  settleStale,
+} from '../transitions.js';
 import { fromVerification, toVerification, type VerificationRow } from './rows.js';
 
 const COLUMNS = [
@@ -115,7 +123,9 @@ export class SqliteVerificationRepo implements VerificationRepo {
 
   // Each decision and its write run under BEGIN IMMEDIATE: the write lock is taken before the
   // read, so another process cannot decide on the same row in between.
-  private readonly insertTx: Transaction<(v: Verification, nowMs: number) => InsertOutcome>;
+  private readonly insertTx: Transaction<
+    (v: Verification, nowMs: number, cooldownMs: number) => InsertOutcome
+  >;
   private readonly resendTx: Transaction<(args: ResendArgs) => ResendOutcome>;
   /**
    * Not a db.transaction: it always runs inside the group-commit batch's BEGIN IMMEDIATE, and its
@@ -158,10 +168,15 @@ export class SqliteVerificationRepo implements VerificationRepo {
     );
     this.purge = db.prepare<{ before_ms: number; limit: number }>(VERIFICATION_SQL.purgeExpired);
 
-    this.insertTx = db.transaction((v: Verification, nowMs: number): InsertOutcome => {
+    this.insertTx = db.transaction((v: Verification, nowMs: number, cooldownMs: number): InsertOutcome => {
       const row = this.findPending.get({ destination: v.destination, purpose: v.purpose });
       const existing = row && toVerification(row);
       if (existing && isActive(existing, nowMs)) return { inserted: false, active: existing };
+      // Only with a cooldown configured is the latest (settled) row worth a read.
+      if (cooldownMs > 0) {
+        const retryAfterMs = cooldownRemainingMs(this.readLatest(v), nowMs, cooldownMs);
+        if (retryAfterMs > 0) return { inserted: false, active: undefined, retryAfterMs };
+      }
       const settled = existing && settleStale(existing, nowMs);
       if (settled) this.update.run(fromVerification(settled));
       this.insert.run(fromVerification(v));
@@ -215,9 +230,9 @@ export class SqliteVerificationRepo implements VerificationRepo {
     });
   }
 
-  async insertIfNoActive(v: Verification, nowMs: number): Promise<InsertOutcome> {
+  async insertIfNoActive(v: Verification, nowMs: number, cooldownMs = 0): Promise<InsertOutcome> {
     return this.group.run(() => {
-      return this.insertTx(v, nowMs);
+      return this.insertTx(v, nowMs, cooldownMs);
     });
   }
 

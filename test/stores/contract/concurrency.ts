@@ -76,6 +76,7 @@ export function concurrencyContract(getStore: () => Store): void {
         const fresh = makeVerification({ destination, createdAtMs: nowMs });
         const inserted = await store.verifications.insertIfNoActive(fresh, nowMs);
         if (inserted.inserted) return { kind: 'inserted' };
+        if (!inserted.active) return { kind: 'cooldown' };
         return store.verifications.reserveResend({
           id: inserted.active.id,
           nowMs,

@@ -87,6 +87,30 @@ export function verificationContract(getStore: () => Store): void {
       expect(await store.verifications.insertIfNoActive(second, T0 + 2)).toEqual({ inserted: true });
     });
 
+    it('keeps the send cooldown after the previous verification was settled', async () => {
+      const store = getStore();
+      const cooldownMs = 45_000;
+      const first = makeVerification({ lastSentAtMs: T0 });
+      await store.verifications.insertIfNoActive(first, T0, cooldownMs);
+      await store.verifications.finish(first.id, 'canceled', T0 + 1000);
+      const second = makeVerification({ destination: first.destination, createdAtMs: T0 + 10_000 });
+      expect(await store.verifications.insertIfNoActive(second, T0 + 10_000, cooldownMs)).toEqual({
+        inserted: false,
+        active: undefined,
+        retryAfterMs: 35_000,
+      });
+      expect(await store.verifications.get(second.id)).toBeUndefined();
+      // Another purpose has its own cooldown; the same one opens again when it is over.
+      const otherPurpose = makeVerification({ destination: first.destination, purpose: 'signup' });
+      expect(
+        (await store.verifications.insertIfNoActive(otherPurpose, T0 + 10_000, cooldownMs)).inserted,
+      ).toBe(true);
+      const later = makeVerification({ destination: first.destination, createdAtMs: T0 + cooldownMs });
+      expect(await store.verifications.insertIfNoActive(later, T0 + cooldownMs, cooldownMs)).toEqual({
+        inserted: true,
+      });
+    });
+
     it('settles a pending but expired verification as expired and inserts the new one', async () => {
       const store = getStore();
       const old = makeVerification();
