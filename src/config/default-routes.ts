@@ -7,9 +7,13 @@ export const REFERENCE_ROUTE_IDS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 /**
  * What a fresh start serves when no routes are configured: sandbox routes 1-8 for SMS (so the
  * reference server's requests work unchanged) and one sandbox route per other channel.
- * With BRIDGEXAPI_API_KEY set, routes 1-8 go to BridgeXAPI's route of the same id instead.
+ * With BRIDGEXAPI_API_KEY set, routes 1-8 go to BridgeXAPI's route of the same id instead, and in
+ * production the sandbox routes 9-11 are disabled: there they would answer "sent" and deliver nothing.
  */
-export function defaultRoutes(bridge: { callerId?: string } | undefined): {
+export function defaultRoutes(
+  bridge: { callerId?: string } | undefined,
+  mode: 'development' | 'production' = 'development',
+): {
   providers: Record<string, ProviderConfig>;
   routes: Route[];
 } {
@@ -49,7 +53,7 @@ export function defaultRoutes(bridge: { callerId?: string } | undefined): {
       rates: [
         { prefix: '', priceMicros: channel === 'voice' ? 120_000 : channel === 'whatsapp' ? 30_000 : 0 },
       ],
-      enabled: true,
+      enabled: mode !== 'production',
       timeoutSeconds: 60,
     });
   }

@@ -75,7 +75,12 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
   }
 
   const bridge = bridgeFromEnv(env);
-  const defaults = defaultRoutes(bridge);
+  const defaults = defaultRoutes(bridge, mode);
+  if (mode === 'production' && !raw.providers && !bridge) {
+    problems.push(
+      'production mode has no real provider: the built-in sandbox routes deliver nothing; set BRIDGEXAPI_API_KEY or configure providers and routes (OTPGATE_CONFIG)',
+    );
+  }
   const providers: Record<string, ProviderConfig> = raw.providers ?? defaults.providers;
   if (bridge && !raw.providers) {
     for (const [name, p] of Object.entries(providers)) {

@@ -83,10 +83,38 @@ describe('loadConfig', () => {
 
   it('production with a pepper has debug codes off by default', () => {
     const config = loadConfig({
-      env: { OTPGATE_MODE: 'production', OTPGATE_PEPPER: PEPPER, OTPGATE_DATA_DIR: tempDir() },
+      env: {
+        OTPGATE_MODE: 'production',
+        OTPGATE_PEPPER: PEPPER,
+        OTPGATE_DATA_DIR: tempDir(),
+        BRIDGEXAPI_API_KEY: 'bx-key',
+      },
     });
     expect(config.debugCodes).toBe(false);
     expect(config.pepperSource).toBe('configured');
+  });
+
+  it('production refuses to run on the built-in sandbox, which delivers nothing', () => {
+    const env = { OTPGATE_MODE: 'production', OTPGATE_PEPPER: PEPPER, OTPGATE_DATA_DIR: tempDir() };
+    expect(problemsOf(() => loadConfig({ env }))).toEqual([
+      'production mode has no real provider: the built-in sandbox routes deliver nothing; set BRIDGEXAPI_API_KEY or configure providers and routes (OTPGATE_CONFIG)',
+    ]);
+    // With BridgeXAPI for SMS, the built-in sandbox voice/WhatsApp/e-mail routes are off.
+    const withBridge = loadConfig({ env: { ...env, BRIDGEXAPI_API_KEY: 'bx-key' } });
+    expect(withBridge.routes.filter((r) => r.enabled).map((r) => r.provider)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((id) => `bridgexapi-${id}`),
+    );
+    // A sandbox the operator configured on purpose (a staging box) is their call.
+    const explicit = loadConfig({
+      env,
+      overrides: {
+        providers: { staging: { type: 'sandbox' } },
+        routes: [
+          { id: 3, name: 's', provider: 'staging', channel: 'sms', rates: [{ prefix: '', priceMicros: 0 }] },
+        ],
+      },
+    });
+    expect(explicit.routes.map((r) => r.provider)).toEqual(['staging']);
   });
 
   it('accepts the reference server variable names', () => {

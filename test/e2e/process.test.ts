@@ -108,10 +108,39 @@ describe('otpgate serve as a process', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('production refuses to start on the built-in sandbox, which delivers nothing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
+    const { code, stderr } = await exitOf({
+      OTPGATE_DATA_DIR: dataDir,
+      OTPGATE_MODE: 'production',
+      OTPGATE_PEPPER: 'p'.repeat(20) + 'q'.repeat(20),
+    });
+    expect(code).toBe(78);
+    expect(stderr).toContain('production mode has no real provider');
+  });
+
   it('production with a pepper starts and never returns debug codes', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
+    // A sandbox configured on purpose (a staging box): production accepts it, without debug codes.
+    const file = join(dataDir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        providers: { staging: { type: 'sandbox' } },
+        routes: [
+          {
+            id: 3,
+            name: 'staging',
+            provider: 'staging',
+            channel: 'sms',
+            rates: [{ prefix: '', priceMicros: 0 }],
+          },
+        ],
+      }),
+    );
     const server = await serve({
       OTPGATE_DATA_DIR: dataDir,
+      OTPGATE_CONFIG: file,
       OTPGATE_MODE: 'production',
       OTPGATE_PEPPER: 'p'.repeat(20) + 'q'.repeat(20),
     });
