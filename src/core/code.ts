@@ -13,7 +13,11 @@ export function generateCode(length: number, random: Random): string {
   return code;
 }
 
-/** Shape check done before any hashing: digits only, sane length. */
-export function isWellFormedCode(candidate: string): boolean {
-  return /^[0-9]{4,10}$/.test(candidate);
+/**
+ * What counts as a guess: any ASCII digit string up to 64 long. One of another length than the
+ * code can never match, but it is still a wrong code (counted, answered like one), as the
+ * reference server treats it; only non-digits are refused as invalid input.
+ */
+export function isCandidateCode(candidate: string): boolean {
+  return /^[0-9]{1,64}$/.test(candidate);
 }

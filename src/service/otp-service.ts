@@ -1,7 +1,7 @@
 import {
   effectiveStatus,
   generateCode,
-  isWellFormedCode,
+  isCandidateCode,
   maskDestination,
   newId,
   normalizeEmail,
@@ -132,9 +132,9 @@ export class OtpService {
   }
 
   async check(input: CheckInput): Promise<CheckOutcome> {
-    if (!isWellFormedCode(input.code)) {
+    if (!isCandidateCode(input.code)) {
       throw new OtpError('VALIDATION_FAILED', {
-        message: 'code must be 4-10 digits.',
+        message: 'code must be digits only.',
         details: { field: 'code' },
       });
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cryptoRandom, generateCode, isWellFormedCode, type Random } from '../../src/core/index.js';
+import { cryptoRandom, generateCode, isCandidateCode, type Random } from '../../src/core/index.js';
 
 describe('generateCode', () => {
   it('makes codes of the requested length from digits only', () => {
@@ -29,15 +29,18 @@ describe('generateCode', () => {
   });
 });
 
-describe('isWellFormedCode', () => {
-  it('accepts 4-10 digits and nothing else', () => {
+describe('isCandidateCode', () => {
+  it('accepts 1-64 ASCII digits and nothing else', () => {
     fc.assert(
       fc.property(fc.string(), (s) => {
-        expect(isWellFormedCode(s)).toBe(/^[0-9]{4,10}$/.test(s));
+        expect(isCandidateCode(s)).toBe(/^[0-9]{1,64}$/.test(s));
       }),
     );
-    expect(isWellFormedCode('123456')).toBe(true);
-    expect(isWellFormedCode('12a456')).toBe(false);
-    expect(isWellFormedCode('１２３４５６')).toBe(false);
+    expect(isCandidateCode('123456')).toBe(true);
+    expect(isCandidateCode('1')).toBe(true);
+    expect(isCandidateCode('1'.repeat(65))).toBe(false);
+    expect(isCandidateCode('')).toBe(false);
+    expect(isCandidateCode('12a456')).toBe(false);
+    expect(isCandidateCode('１２３４５６')).toBe(false);
   });
 });

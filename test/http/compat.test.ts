@@ -133,6 +133,46 @@ describe('POST /send-otp', () => {
       expect(res.body.detail[0].loc).toEqual(['body', field]);
       expect(res.body.detail[0].msg).toBe(msg);
     }
+    // route_id parses like pydantic v2's lax int.
+    const routeCases: Array<[unknown, number | [string, string]]> = [
+      [true, 1],
+      ['3.0', 3],
+      ['+3', 3],
+      [' 4 ', 4],
+      [5.0, 5],
+      [false, ['greater_than_equal', 'Input should be greater than or equal to 1']],
+      [3.5, ['int_from_float', 'Input should be a valid integer, got a number with a fractional part']],
+      ['3.5', ['int_parsing', 'Input should be a valid integer, unable to parse string as an integer']],
+      [null, ['int_type', 'Input should be a valid integer']],
+      [[3], ['int_type', 'Input should be a valid integer']],
+    ];
+    for (const [i, [routeId, expected]] of routeCases.entries()) {
+      const res = await t.request('POST', '/send-otp', {
+        phone_number: `3165186${String(i).padStart(4, '0')}`,
+        route_id: routeId,
+      });
+      if (typeof expected === 'number') {
+        expect(res.status, JSON.stringify(routeId)).toBe(200);
+        expect(res.body.route_id).toBe(expected);
+      } else {
+        expect(res.status, JSON.stringify(routeId)).toBe(422);
+        expect(res.body.detail[0]).toMatchObject({
+          type: expected[0],
+          loc: ['body', 'route_id'],
+          msg: expected[1],
+          input: routeId,
+        });
+      }
+    }
+    // A number that passes the reference's digit rules but is not a real number: 422, input echoed.
+    const invalid = await t.request('POST', '/send-otp', { phone_number: '1234567890' });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.detail[0]).toMatchObject({ loc: ['body', 'phone_number'], input: '1234567890' });
+    const noBody = await fetch(`${t.url}/send-otp`, { method: 'POST' });
+    expect(noBody.status).toBe(422);
+    expect((await noBody.json()).detail).toEqual([
+      { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
+    ]);
     const badJson = await t.request('POST', '/send-otp', '{"phone_number": ');
     expect(badJson.status).toBe(422);
     expect(badJson.body.detail[0].type).toBe('json_invalid');
@@ -210,6 +250,23 @@ describe('POST /verify-otp', () => {
     expect(letters.body.detail[0].msg).toBe('Value error, code must be numeric.');
     const missing = await t.request('POST', '/verify-otp', { phone_number: '31651860670' });
     expect(missing.body.detail[0]).toMatchObject({ type: 'missing', loc: ['body', 'code'] });
+  });
+
+  it('treats a code of any length as a guess, like the reference: 404 without a code, else a counted wrong code', async () => {
+    for (const code of ['1', '12345678901']) {
+      const none = await t.request('POST', '/verify-otp', { phone_number: '31651869999', code });
+      expect(none.status).toBe(404);
+      expect(none.body).toEqual({ detail: 'No active OTP found for this phone number and purpose.' });
+    }
+    await t.request('POST', '/send-otp', { phone_number: '31651860670' });
+    const short = await t.request('POST', '/verify-otp', { phone_number: '31651860670', code: '1' });
+    expect(short.status).toBe(400);
+    expect(short.body).toEqual({ detail: 'Invalid OTP. Attempts left: 4' });
+    const long = await t.request('POST', '/verify-otp', {
+      phone_number: '31651860670',
+      code: '1'.repeat(11),
+    });
+    expect(long.body).toEqual({ detail: 'Invalid OTP. Attempts left: 3' });
   });
 });
 

@@ -8,6 +8,8 @@ import { valueError } from './pydantic-errors.js';
 export function compatErrorBody(
   error: OtpError,
   action: 'send' | 'verify',
+  /** The request's phone_number as sent, echoed in a 422 item's `input` as pydantic does. */
+  phoneInput: unknown = null,
 ): { status: number; body: { detail: unknown } } {
   switch (error.code) {
     case 'RESEND_TOO_SOON':
@@ -27,7 +29,9 @@ export function compatErrorBody(
         ? { status: 502, body: { detail: 'SMS send failed: the provider rejected the destination number.' } }
         : {
             status: 422,
-            body: { detail: [valueError('phone_number', 'phone_number is not a valid phone number.', null)] },
+            body: {
+              detail: [valueError('phone_number', 'phone_number is not a valid phone number.', phoneInput)],
+            },
           };
     case 'ROUTE_NOT_FOUND':
       return { status: 502, body: { detail: 'SMS send failed: route is not configured.' } };

@@ -38,7 +38,7 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
           delivery_status_url: accepted ? `${config.publicUrl}/v1/messages/${accepted.id}` : null,
         };
       } catch (error) {
-        return sendCompatError(reply, error, 'send');
+        return sendCompatError(reply, error, 'send', phoneInputOf(request.body));
       }
     });
 
@@ -47,7 +47,6 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
       if (!parsed.ok) return reply.code(422).send({ detail: parsed.errors });
       const { phoneNumber, code, purpose } = parsed.value;
       const masked = maskDestination(phoneNumber);
-      if (!/^[0-9]{4,10}$/.test(code)) return reply.code(400).send({ detail: 'Invalid OTP.' });
       try {
         const outcome = await service.check({ to: phoneNumber, purpose, code });
         switch (outcome.kind) {
@@ -69,7 +68,7 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
         if (error instanceof OtpError && error.code === 'INVALID_PHONE_NUMBER') {
           return reply.code(404).send({ detail: 'No active OTP found for this phone number and purpose.' });
         }
-        return sendCompatError(reply, error, 'verify');
+        return sendCompatError(reply, error, 'verify', phoneInputOf(request.body));
       }
     });
 
@@ -94,9 +93,19 @@ function bxMessageId(app: App, attempt: Attempt): string | null {
   return synthetic ? null : id;
 }
 
-function sendCompatError(reply: FastifyReply, error: unknown, action: 'send' | 'verify'): FastifyReply {
+function sendCompatError(
+  reply: FastifyReply,
+  error: unknown,
+  action: 'send' | 'verify',
+  phoneInput: unknown,
+): FastifyReply {
   if (!(error instanceof OtpError)) throw error;
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-  const { status, body } = compatErrorBody(error, action);
+  const { status, body } = compatErrorBody(error, action, phoneInput);
   return reply.code(status).send(body);
+}
+
+/** The raw phone_number of a request body that already passed parseSend/parseVerify. */
+function phoneInputOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && 'phone_number' in body ? body.phone_number : null;
 }

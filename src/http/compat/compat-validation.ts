@@ -104,21 +104,12 @@ function routeIdField(
 ): number | undefined {
   if (!('route_id' in body) || body.route_id === undefined) return fallback;
   const raw = body.route_id;
-  const numeric =
-    typeof raw === 'number'
-      ? raw
-      : typeof raw === 'string' && /^\s*-?[0-9]+\s*$/.test(raw)
-        ? Number(raw)
-        : NaN;
-  if (!Number.isInteger(numeric)) {
-    errors.push({
-      type: 'int_parsing',
-      loc: ['body', 'route_id'],
-      msg: 'Input should be a valid integer, unable to parse string as an integer',
-      input: raw,
-    });
+  const parsed = laxInt(raw);
+  if (typeof parsed !== 'number') {
+    errors.push({ ...parsed, loc: ['body', 'route_id'], input: raw });
     return undefined;
   }
+  const numeric = parsed;
   const error =
     numeric < 1
       ? outOfRange('greater_than_equal', 'greater than or equal to', 'ge', 1, raw)
@@ -130,6 +121,32 @@ function routeIdField(
     return undefined;
   }
   return numeric;
+}
+
+/**
+ * pydantic v2's lax-mode int: booleans are 0/1, floats only without a fractional part, strings
+ * after trimming with an optional sign and an optional all-zero fraction ("+3", " 3 ", "3.0").
+ * Anything else is the error item pydantic would give (without loc and input).
+ */
+function laxInt(raw: unknown): number | { type: string; msg: string } {
+  if (typeof raw === 'boolean') return raw ? 1 : 0;
+  if (typeof raw === 'number') {
+    if (Number.isInteger(raw)) return raw;
+    return {
+      type: 'int_from_float',
+      msg: 'Input should be a valid integer, got a number with a fractional part',
+    };
+  }
+  if (typeof raw === 'string') {
+    const match = /^\s*([+-]?[0-9]+)(?:\.0*)?\s*$/.exec(raw);
+    const value = match ? Number(match[1]) : NaN;
+    if (Number.isSafeInteger(value)) return value;
+    return {
+      type: 'int_parsing',
+      msg: 'Input should be a valid integer, unable to parse string as an integer',
+    };
+  }
+  return { type: 'int_type', msg: 'Input should be a valid integer' };
 }
 
 /** pydantic's ge/le error item for route_id. */

@@ -39,6 +39,10 @@ export function jsonInvalid(): PydanticErrorItem {
 }
 
 export function modelType(body: unknown): PydanticErrorItem {
+  // No body at all is FastAPI's "body: Field required" with input null.
+  if (body === undefined || body === null) {
+    return { type: 'missing', loc: ['body'], msg: 'Field required', input: null };
+  }
   return {
     type: 'model_attributes_type',
     loc: ['body'],
