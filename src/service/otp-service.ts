@@ -14,7 +14,7 @@ import {
 } from '../core/index.js';
 import { OtpError } from '../errors/index.js';
 import type { RoutingTable } from '../routing/routing-table.js';
-import type { Store } from '../stores/store.js';
+import type { CheckedVerification, Store } from '../stores/store.js';
 import type { CodeVault } from './code-vault.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './logger.js';
@@ -46,7 +46,7 @@ export interface OtpServiceOptions {
 /** The one place the verification flow lives: start, resend, check, cancel, read. */
 export class OtpService {
   /** Built once: the check path runs for every guess, so it allocates no more than it must. */
-  private readonly failedCounter: { key: (v: Verification) => string; windowSeconds: number };
+  private readonly failedCounter: { key: (v: CheckedVerification) => string; windowSeconds: number };
 
   constructor(private readonly o: OtpServiceOptions) {
     this.failedCounter = {
@@ -201,7 +201,7 @@ export class OtpService {
     return { verification: v, status: effectiveStatus(v, this.o.clock.nowMs()), attempts };
   }
 
-  attemptsRemaining(v: Verification): number {
+  attemptsRemaining(v: Pick<Verification, 'failedChecks'>): number {
     return Math.max(0, this.o.policy.maxChecks - v.failedChecks);
   }
 

@@ -1,4 +1,5 @@
 import type { Attempt, Channel, Verification, VerificationStatus } from '../core/index.js';
+import type { CheckedVerification } from '../stores/store.js';
 
 export interface StartInput {
   to: string;
@@ -24,11 +25,11 @@ export interface SendOutcome {
 }
 
 export type CheckOutcome =
-  | { kind: 'approved'; verification: Verification }
+  | { kind: 'approved'; verification: CheckedVerification }
   /** Wrong code; the verification may now be max_attempts_reached. */
-  | { kind: 'wrong'; verification: Verification; attemptsRemaining: number }
+  | { kind: 'wrong'; verification: CheckedVerification; attemptsRemaining: number }
   /** The verification exists but cannot be checked: status says why (expired, approved, canceled, failed, max_attempts_reached). */
-  | { kind: 'not_pending'; verification: Verification; status: VerificationStatus }
+  | { kind: 'not_pending'; verification: CheckedVerification; status: VerificationStatus }
   | { kind: 'not_found' };
 
 export interface VerificationView {

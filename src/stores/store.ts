@@ -49,6 +49,23 @@ export type ResendOutcome =
   | { kind: 'not_pending'; verification: Verification }
   | { kind: 'not_found' };
 
+/**
+ * What a code check reads and answers with. A check never needs the failover chain or the sealed
+ * code, and it is the hottest path, so stores may read only these columns.
+ */
+export type CheckedVerification = Pick<
+  Verification,
+  | 'id'
+  | 'destination'
+  | 'purpose'
+  | 'channel'
+  | 'status'
+  | 'codeHash'
+  | 'updatedAtMs'
+  | 'expiresAtMs'
+  | 'failedChecks'
+>;
+
 export interface CheckArgs {
   /** The verification to check. Exactly one of `id` and `latestFor` is given. */
   id?: string;
@@ -58,23 +75,23 @@ export interface CheckArgs {
    * HMAC of the submitted code bound to the verification (see CodeHasher). A function is called
    * with the row found, so a caller that knows only the destination needs no separate read.
    */
-  candidateHash: Buffer | ((v: Verification) => Buffer);
+  candidateHash: Buffer | ((v: CheckedVerification) => Buffer);
   nowMs: number;
   maxChecks: number;
   /** On a wrong code, also add 1 to this fixed-window counter (key derived from the row) in the same atomic step. */
-  failedCounter?: { key: (v: Verification) => string; windowSeconds: number };
+  failedCounter?: { key: (v: CheckedVerification) => string; windowSeconds: number };
 }
 
-export type CheckOutcome =
+export type CheckOutcome<V extends CheckedVerification = CheckedVerification> =
   /** The code matched; this call (and only this one) moved the verification to approved. */
-  | { kind: 'approved'; verification: Verification }
+  | { kind: 'approved'; verification: V }
   /** Wrong code; `failedChecks` was incremented (and status may now be max_attempts_reached). */
-  | { kind: 'wrong'; verification: Verification }
+  | { kind: 'wrong'; verification: V }
   /**
    * Not pending, past its TTL, or out of checks: the code was not compared. A pending row past its
    * TTL is settled as `expired` (one already at maxChecks as `max_attempts_reached`); `verification.status` tells why.
    */
-  | { kind: 'not_pending'; verification: Verification }
+  | { kind: 'not_pending'; verification: V }
   | { kind: 'not_found' };
 
 export interface AdvanceArgs {

@@ -7,6 +7,7 @@ import {
   type Verification,
 } from '../core/index.js';
 import type {
+  CheckedVerification,
   AttemptPatch,
   CheckArgs,
   CheckOutcome,
@@ -28,12 +29,12 @@ export interface Transition<T> {
 }
 
 /** "Pending and unexpired": the only state in which codes may be checked or resent. */
-export function isActive(v: Verification, nowMs: number): boolean {
+export function isActive(v: Pick<Verification, 'status' | 'expiresAtMs'>, nowMs: number): boolean {
   return v.status === 'pending' && nowMs < v.expiresAtMs;
 }
 
 /** A pending row past its TTL is settled as expired the first time a write path meets it. */
-function expire(v: Verification, nowMs: number): Verification {
+function expire<T extends Pick<Verification, 'status' | 'updatedAtMs'>>(v: T, nowMs: number): T {
   return { ...v, status: 'expired', updatedAtMs: nowMs };
 }
 
@@ -55,17 +56,17 @@ export function settleStale(existing: Verification, nowMs: number): Verification
   return existing.status === 'pending' && !isActive(existing, nowMs) ? expire(existing, nowMs) : undefined;
 }
 
-export function decideCheck(
-  v: Verification,
+export function decideCheck<V extends CheckedVerification>(
+  v: V,
   args: CheckArgs,
-): Transition<Exclude<CheckOutcome, { kind: 'not_found' }>> {
+): Transition<Exclude<CheckOutcome<V>, { kind: 'not_found' }>> {
   if (v.status !== 'pending') return { outcome: { kind: 'not_pending', verification: v }, write: false };
   if (!isActive(v, args.nowMs)) {
     return { outcome: { kind: 'not_pending', verification: expire(v, args.nowMs) }, write: true };
   }
   if (v.failedChecks >= args.maxChecks) {
     // Reached when maxChecks was lowered after earlier failures: the budget is already spent.
-    const locked: Verification = { ...v, status: 'max_attempts_reached', updatedAtMs: args.nowMs };
+    const locked: V = { ...v, status: 'max_attempts_reached', updatedAtMs: args.nowMs };
     return { outcome: { kind: 'not_pending', verification: locked }, write: true };
   }
   const candidate = typeof args.candidateHash === 'function' ? args.candidateHash(v) : args.candidateHash;
@@ -76,7 +77,7 @@ export function decideCheck(
     };
   }
   const failedChecks = v.failedChecks + 1;
-  const wrong: Verification = {
+  const wrong: V = {
     ...v,
     failedChecks,
     status: failedChecks >= args.maxChecks ? 'max_attempts_reached' : 'pending',

@@ -170,7 +170,7 @@ describe('POST /send-otp', () => {
     expect(invalid.body.detail[0]).toMatchObject({ loc: ['body', 'phone_number'], input: '1234567890' });
     const noBody = await fetch(`${t.url}/send-otp`, { method: 'POST' });
     expect(noBody.status).toBe(422);
-    expect((await noBody.json()).detail).toEqual([
+    expect(((await noBody.json()) as { detail: unknown }).detail).toEqual([
       { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
     ]);
     const badJson = await t.request('POST', '/send-otp', '{"phone_number": ');

@@ -211,6 +211,8 @@ describe('SqliteStore query plans', () => {
     expectIndexed(VERIFICATION_SQL.findPending, 'verifications_active');
     expectIndexed(VERIFICATION_SQL.countActive, 'verifications_active');
     expectIndexed(VERIFICATION_SQL.findLatest, 'verifications_latest');
+    expectIndexed(VERIFICATION_SQL.findLatestForCheck, 'verifications_latest');
+    expectIndexed(VERIFICATION_SQL.getForCheck, 'sqlite_autoindex_verifications_1');
   });
 
   it('background listings use their indexes', () => {

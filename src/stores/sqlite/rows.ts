@@ -6,6 +6,7 @@ import type {
   Verification,
   VerificationStatus,
 } from '../../core/index.js';
+import type { CheckedVerification } from '../store.js';
 
 /** Column values as SQLite stores them: NULL for absent, JSON text for the chain, BLOBs as Buffers. */
 export interface VerificationRow {
@@ -56,6 +57,34 @@ function orUndefined<T>(value: T | null): T | undefined {
 
 function orNull<T>(value: T | undefined): T | null {
   return value === undefined ? null : value;
+}
+
+/** The columns a check reads (see CheckedVerification). */
+export type CheckedRow = Pick<
+  VerificationRow,
+  | 'id'
+  | 'destination'
+  | 'purpose'
+  | 'channel'
+  | 'status'
+  | 'code_hash'
+  | 'updated_at_ms'
+  | 'expires_at_ms'
+  | 'failed_checks'
+>;
+
+export function toCheckedVerification(row: CheckedRow): CheckedVerification {
+  return {
+    id: row.id,
+    destination: row.destination,
+    purpose: row.purpose,
+    channel: row.channel as Channel,
+    status: row.status as VerificationStatus,
+    codeHash: row.code_hash,
+    updatedAtMs: row.updated_at_ms,
+    expiresAtMs: row.expires_at_ms,
+    failedChecks: row.failed_checks,
+  };
 }
 
 export function toVerification(row: VerificationRow): Verification {

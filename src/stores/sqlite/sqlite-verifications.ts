@@ -20,7 +20,13 @@ import {
   rowLimit,
   settleStale,
 } from '../transitions.js';
-import { fromVerification, toVerification, type VerificationRow } from './rows.js';
+import {
+  fromVerification,
+  toCheckedVerification,
+  toVerification,
+  type CheckedRow,
+  type VerificationRow,
+} from './rows.js';
 
 const COLUMNS = [
   'id',
@@ -59,10 +65,27 @@ const MUTABLE = [
   'failed_checks',
 ] as const;
 
+const CHECK_COLUMNS = [
+  'id',
+  'destination',
+  'purpose',
+  'channel',
+  'status',
+  'code_hash',
+  'updated_at_ms',
+  'expires_at_ms',
+  'failed_checks',
+].join(', ');
+
 /** Statement texts, exported so tests can check their query plans (see SqliteStore.queryPlan). */
 export const VERIFICATION_SQL = {
   insert: `INSERT INTO verifications (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
   get: `SELECT * FROM verifications WHERE id = @id`,
+  // A check reads only what it compares and answers with: no chain to parse, no sealed code.
+  getForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications WHERE id = @id`,
+  findLatestForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications
+    WHERE destination = @destination AND purpose = @purpose
+    ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`,
   findPending: `SELECT * FROM verifications
     WHERE destination = @destination AND purpose = @purpose AND status = 'pending'`,
   findLatest: `SELECT * FROM verifications WHERE destination = @destination AND purpose = @purpose
@@ -99,6 +122,8 @@ export class SqliteVerificationRepo implements VerificationRepo {
   private readonly select: Statement<[{ id: string }], VerificationRow>;
   private readonly findPending: Statement<[{ destination: string; purpose: string }], VerificationRow>;
   private readonly selectLatest: Statement<[{ destination: string; purpose: string }], VerificationRow>;
+  private readonly selectForCheck: Statement<[{ id: string }], CheckedRow>;
+  private readonly selectLatestForCheck: Statement<[{ destination: string; purpose: string }], CheckedRow>;
   private readonly update: Statement<[VerificationRow]>;
   private readonly checkUpdate: Statement<
     [{ id: string; status: string; failed_checks: number; updated_at_ms: number }]
@@ -151,6 +176,10 @@ export class SqliteVerificationRepo implements VerificationRepo {
       VERIFICATION_SQL.findLatest,
     );
     this.update = db.prepare<VerificationRow>(VERIFICATION_SQL.update);
+    this.selectForCheck = db.prepare<{ id: string }, CheckedRow>(VERIFICATION_SQL.getForCheck);
+    this.selectLatestForCheck = db.prepare<{ destination: string; purpose: string }, CheckedRow>(
+      VERIFICATION_SQL.findLatestForCheck,
+    );
     this.checkUpdate = db.prepare(VERIFICATION_SQL.checkUpdate);
     this.countWrongCode = db.prepare(VERIFICATION_SQL.countWrongCode);
     this.advance = db.prepare<{
@@ -190,8 +219,12 @@ export class SqliteVerificationRepo implements VerificationRepo {
       return outcome;
     });
     this.checkOp = (args: CheckArgs): CheckOutcome => {
-      const current = args.id !== undefined ? this.read(args.id) : this.readLatest(args.latestFor);
-      if (!current) return { kind: 'not_found' };
+      const row =
+        args.id !== undefined
+          ? this.selectForCheck.get({ id: args.id })
+          : args.latestFor && this.selectLatestForCheck.get(args.latestFor);
+      if (!row) return { kind: 'not_found' };
+      const current = toCheckedVerification(row);
       const { outcome, write } = decideCheck(current, args);
       // The destination's failed-check counter first: if the row update then failed, the wrong
       // code would only have been counted once too often, never forgotten.
