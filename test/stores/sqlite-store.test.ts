@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createStore, SqliteStore } from '../../src/stores/index.js';
-import { SCHEMA_VERSION } from '../../src/stores/sqlite/schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/stores/sqlite/schema.js';
 import { ATTEMPT_SQL } from '../../src/stores/sqlite/sqlite-attempts.js';
 import { COUNTER_SQL } from '../../src/stores/sqlite/sqlite-counters.js';
 import { VERIFICATION_SQL } from '../../src/stores/sqlite/sqlite-verifications.js';
@@ -123,6 +123,23 @@ describe('SqliteStore on a shared file', () => {
     await expect(reopened.health()).resolves.toBeUndefined();
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     expect(() => new SqliteStore({ path })).toThrow(/newer/);
+  });
+
+  it('migrates a version-1 file in place, keeping its counters', async () => {
+    const path = tempFile();
+    const raw = new Database(path);
+    cleanups.push(() => void raw.close());
+    raw.exec(MIGRATIONS[0] as string);
+    raw.pragma('user_version = 1');
+    raw.prepare('INSERT INTO counters (key, count, reset_at_ms) VALUES (?, ?, ?)').run('k', 4, T0 + 60_000);
+    const store = open(path);
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(await store.counters.peek('k', T0)).toEqual({ count: 4, resetAtMs: T0 + 60_000 });
+    expect(await store.counters.hit('k', 60, T0 + 1)).toEqual({ count: 5, resetAtMs: T0 + 60_000 });
+    const table = raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'counters'").get() as {
+      sql: string;
+    };
+    expect(table.sql).toContain('WITHOUT ROWID');
   });
 
   it('two connections on one file: parallel correct checks approve exactly once', async () => {
