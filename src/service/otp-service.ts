@@ -258,9 +258,9 @@ export class OtpService {
   private async send(v: Verification, code: string): Promise<SendOutcome> {
     try {
       const result = await this.o.dispatcher.dispatch(v, code, 0);
-      const fresh = (await this.o.store.verifications.get(v.id)) ?? v;
+      // The dispatcher says where the chain stands now; re-reading the row would only cost a read.
       return {
-        verification: fresh,
+        verification: { ...v, chainIndex: result.acceptedIndex, failoverAtMs: result.failoverAtMs },
         attempts: result.attempts,
         debugCode: this.o.debugCodes ? code : undefined,
       };
