@@ -1,8 +1,14 @@
 import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { DELIVERY_STATUSES, isFinalDelivery, type Attempt, type DeliveryStatus } from '../../core/index.js';
+import {
+  DELIVERY_STATUSES,
+  deliveryRank,
+  isFinalDelivery,
+  type Attempt,
+  type DeliveryStatus,
+} from '../../core/index.js';
 import type { AttemptPatch, AttemptRepo } from '../store.js';
-import { applyAttemptPatch, decideDelivery, rowLimit } from '../transitions.js';
+import { applyAttemptPatch, rowLimit } from '../transitions.js';
 import { fromAttempt, toAttempt, type AttemptRow } from './rows.js';
 
 const COLUMNS = [
@@ -47,11 +53,6 @@ export const ATTEMPT_SQL = {
   insert: `INSERT INTO attempts (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
   get: `SELECT * FROM attempts WHERE id = @id`,
   update: `UPDATE attempts SET ${MUTABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
-  // A receipt changes only these; leaving provider_message_id out of the SET keeps SQLite from
-  // rewriting the provider-message index entry on every receipt.
-  updateDelivery: `UPDATE attempts SET status = @status, error_code = @error_code,
-    error_message = @error_message, updated_at_ms = @updated_at_ms, delivered_at_ms = @delivered_at_ms
-    WHERE id = @id`,
   listByVerification: `SELECT * FROM attempts WHERE verification_id = @verification_id
     ORDER BY created_at_ms, rowid`,
   findByProviderMessageId: `SELECT * FROM attempts
@@ -66,15 +67,38 @@ export const ATTEMPT_SQL = {
 } as const;
 
 type DeliveryResult = { changed: boolean; attempt: Attempt } | undefined;
-type DeliveryError = { code?: string; message?: string } | undefined;
+type DeliveryParams = {
+  id: string;
+  status: DeliveryStatus;
+  updated_at_ms: number;
+  delivered_at_ms: number | null;
+  error_code: string | null;
+  error_message: string | null;
+};
+
+/**
+ * The UPDATE that applies `status` only where decideDelivery would: the attempt is not final yet
+ * and the receipt does not go back (queued after sent) or repeat. The states it may move from are
+ * fixed per target status, so each target gets its own statement. A receipt's error fields only
+ * overwrite when it carries them; RETURNING gives the updated attempt.
+ */
+function deliveryUpdateSql(status: DeliveryStatus): string {
+  const from = DELIVERY_STATUSES.filter(
+    (current) =>
+      !isFinalDelivery(current) && current !== status && deliveryRank(current) <= deliveryRank(status),
+  );
+  // No state may move to this one (e.g. queued): a condition that never holds keeps the shape.
+  const allowed = from.length > 0 ? from.map((s) => `'${s}'`).join(', ') : 'NULL';
+  return `UPDATE attempts SET status = @status, updated_at_ms = @updated_at_ms,
+    delivered_at_ms = COALESCE(@delivered_at_ms, delivered_at_ms),
+    error_code = COALESCE(@error_code, error_code), error_message = COALESCE(@error_message, error_message)
+    WHERE id = @id AND status IN (${allowed}) RETURNING *`;
+}
 
 export class SqliteAttemptRepo implements AttemptRepo {
   private readonly insertRow: Statement<[AttemptRow]>;
   private readonly select: Statement<[{ id: string }], AttemptRow>;
   private readonly updateRow: Statement<[AttemptRow]>;
-  private readonly updateDelivery: Statement<
-    [Pick<AttemptRow, 'id' | 'status' | 'error_code' | 'error_message' | 'updated_at_ms' | 'delivered_at_ms'>]
-  >;
   private readonly byVerification: Statement<[{ verification_id: string }], AttemptRow>;
   private readonly byProviderMessage: Statement<
     [{ provider: string; provider_message_id: string }],
@@ -88,9 +112,7 @@ export class SqliteAttemptRepo implements AttemptRepo {
   private readonly updateTx: Transaction<
     (id: string, patch: AttemptPatch, nowMs: number) => Attempt | undefined
   >;
-  private readonly deliveryTx: Transaction<
-    (id: string, status: DeliveryStatus, nowMs: number, error: DeliveryError) => DeliveryResult
-  >;
+  private readonly deliveryByStatus: ReadonlyMap<DeliveryStatus, Statement<[DeliveryParams], AttemptRow>>;
 
   constructor(
     db: Database,
@@ -99,7 +121,6 @@ export class SqliteAttemptRepo implements AttemptRepo {
     this.insertRow = db.prepare<AttemptRow>(ATTEMPT_SQL.insert);
     this.select = db.prepare<{ id: string }, AttemptRow>(ATTEMPT_SQL.get);
     this.updateRow = db.prepare<AttemptRow>(ATTEMPT_SQL.update);
-    this.updateDelivery = db.prepare(ATTEMPT_SQL.updateDelivery);
     this.byVerification = db.prepare<{ verification_id: string }, AttemptRow>(ATTEMPT_SQL.listByVerification);
     this.byProviderMessage = db.prepare<{ provider: string; provider_message_id: string }, AttemptRow>(
       ATTEMPT_SQL.findByProviderMessageId,
@@ -116,24 +137,8 @@ export class SqliteAttemptRepo implements AttemptRepo {
       this.updateRow.run(fromAttempt(next));
       return next;
     });
-    this.deliveryTx = db.transaction(
-      (id: string, status: DeliveryStatus, nowMs: number, error: DeliveryError): DeliveryResult => {
-        const current = this.read(id);
-        if (!current) return undefined;
-        const { outcome, write } = decideDelivery(current, status, nowMs, error);
-        if (write) {
-          const row = fromAttempt(outcome.attempt);
-          this.updateDelivery.run({
-            id: row.id,
-            status: row.status,
-            error_code: row.error_code,
-            error_message: row.error_message,
-            updated_at_ms: row.updated_at_ms,
-            delivered_at_ms: row.delivered_at_ms,
-          });
-        }
-        return outcome;
-      },
+    this.deliveryByStatus = new Map(
+      DELIVERY_STATUSES.map((status) => [status, db.prepare(deliveryUpdateSql(status))] as const),
     );
   }
 
@@ -175,7 +180,19 @@ export class SqliteAttemptRepo implements AttemptRepo {
     error?: { code?: string; message?: string },
   ): Promise<DeliveryResult> {
     return this.group.run(() => {
-      return this.deliveryTx(id, status, nowMs, error);
+      // One conditional UPDATE is its own compare-and-set (see deliveryUpdateSql); only a receipt
+      // that changes nothing (a duplicate, one out of order) pays a read for its answer.
+      const row = this.deliveryByStatus.get(status)?.get({
+        id,
+        status,
+        updated_at_ms: nowMs,
+        delivered_at_ms: status === 'delivered' ? nowMs : null,
+        error_code: error?.code ?? null,
+        error_message: error?.message ?? null,
+      });
+      if (row) return { changed: true, attempt: toAttempt(row) };
+      const current = this.read(id);
+      return current && { changed: false, attempt: current };
     });
   }
 
