@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../config/config.js';
+import { ensureDataDir } from '../config/load.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -13,13 +14,34 @@ export type StoreKind = 'memory' | 'sqlite';
 /** File name of the embedded database inside the data directory. */
 export const SQLITE_FILE_NAME = 'otpgate.sqlite';
 
+/** SQLite failures that say "this file or folder cannot hold the database", not "there is a bug". */
+const UNUSABLE_DATABASE = /^SQLITE_(CANTOPEN|NOTADB|READONLY|CORRUPT|PERM|IOERR|FULL|AUTH)/;
+
+/**
+ * Opens the configured store. A data directory that cannot be created, or a database file that
+ * cannot be opened there, is a configuration problem (ConfigError), listed like the others.
+ */
 export function createStore(kind: StoreKind, options: { dataDir: string }): Store {
   switch (kind) {
     case 'memory':
       return new MemoryStore();
-    case 'sqlite':
-      mkdirSync(options.dataDir, { recursive: true });
-      return new SqliteStore({ path: join(options.dataDir, SQLITE_FILE_NAME) });
+    case 'sqlite': {
+      // Not mkdirSync(…, { recursive: true }): it never returns for a path under /proc (see ensureDataDir).
+      const problem = ensureDataDir(options.dataDir);
+      if (problem) throw new ConfigError([problem]);
+      const path = join(options.dataDir, SQLITE_FILE_NAME);
+      try {
+        return new SqliteStore({ path });
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && UNUSABLE_DATABASE.test(code)) {
+          throw new ConfigError([
+            `dataDir ${options.dataDir}: cannot open the database ${path}: ${(error as Error).message} (${code})`,
+          ]);
+        }
+        throw error;
+      }
+    }
     default:
       // Reached only from untyped input (a config file bypassing the schema).
       throw new Error(`unknown store kind: ${String(kind satisfies never)}`);

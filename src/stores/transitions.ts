@@ -43,7 +43,7 @@ function expire<T extends Pick<Verification, 'status' | 'updatedAtMs'>>(v: T, no
  * verification that failed (no route accepted its code) sent nothing, so it holds nothing back.
  */
 export function cooldownRemainingMs(
-  latest: Verification | undefined,
+  latest: Pick<Verification, 'status' | 'lastSentAtMs'> | undefined,
   nowMs: number,
   cooldownMs: number,
 ): number {

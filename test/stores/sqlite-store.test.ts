@@ -229,6 +229,7 @@ describe('SqliteStore query plans', () => {
     expectIndexed(VERIFICATION_SQL.countActive, 'verifications_active');
     expectIndexed(VERIFICATION_SQL.findLatest, 'verifications_latest');
     expectIndexed(VERIFICATION_SQL.findLatestForCheck, 'verifications_latest');
+    expectIndexed(VERIFICATION_SQL.lastSend, 'verifications_latest');
     expectIndexed(VERIFICATION_SQL.getForCheck, 'sqlite_autoindex_verifications_1');
   });
 

@@ -1,7 +1,7 @@
 import type { SqliteCounterRepo } from './sqlite-counters.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import type { Verification } from '../../core/index.js';
+import type { Verification, VerificationStatus } from '../../core/index.js';
 import type {
   AdvanceArgs,
   CheckArgs,
@@ -83,6 +83,9 @@ export const VERIFICATION_SQL = {
   get: `SELECT * FROM verifications WHERE id = @id`,
   // A check reads only what it compares and answers with: no chain to parse, no sealed code.
   getForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications WHERE id = @id`,
+  lastSend: `SELECT status, last_sent_at_ms FROM verifications
+    WHERE destination = @destination AND purpose = @purpose
+    ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`,
   findLatestForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications
     WHERE destination = @destination AND purpose = @purpose
     ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`,
@@ -123,6 +126,10 @@ export class SqliteVerificationRepo implements VerificationRepo {
   private readonly findPending: Statement<[{ destination: string; purpose: string }], VerificationRow>;
   private readonly selectLatest: Statement<[{ destination: string; purpose: string }], VerificationRow>;
   private readonly selectForCheck: Statement<[{ id: string }], CheckedRow>;
+  private readonly lastSend: Statement<
+    [{ destination: string; purpose: string }],
+    { status: string; last_sent_at_ms: number }
+  >;
   private readonly selectLatestForCheck: Statement<[{ destination: string; purpose: string }], CheckedRow>;
   private readonly update: Statement<[VerificationRow]>;
   private readonly checkUpdate: Statement<
@@ -177,6 +184,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
     );
     this.update = db.prepare<VerificationRow>(VERIFICATION_SQL.update);
     this.selectForCheck = db.prepare<{ id: string }, CheckedRow>(VERIFICATION_SQL.getForCheck);
+    this.lastSend = db.prepare(VERIFICATION_SQL.lastSend);
     this.selectLatestForCheck = db.prepare<{ destination: string; purpose: string }, CheckedRow>(
       VERIFICATION_SQL.findLatestForCheck,
     );
@@ -203,7 +211,12 @@ export class SqliteVerificationRepo implements VerificationRepo {
       if (existing && isActive(existing, nowMs)) return { inserted: false, active: existing };
       // Only with a cooldown configured is the latest (settled) row worth a read.
       if (cooldownMs > 0) {
-        const retryAfterMs = cooldownRemainingMs(this.readLatest(v), nowMs, cooldownMs);
+        const last = this.lastSend.get({ destination: v.destination, purpose: v.purpose });
+        const retryAfterMs = cooldownRemainingMs(
+          last && { status: last.status as VerificationStatus, lastSentAtMs: last.last_sent_at_ms },
+          nowMs,
+          cooldownMs,
+        );
         if (retryAfterMs > 0) return { inserted: false, active: undefined, retryAfterMs };
       }
       const settled = existing && settleStale(existing, nowMs);
@@ -344,11 +357,6 @@ export class SqliteVerificationRepo implements VerificationRepo {
   /** Deletes up to `limit` rows expired before `beforeMs`; their attempts go by ON DELETE CASCADE. */
   deleteExpired(beforeMs: number, limit: number): number {
     return this.purge.run({ before_ms: beforeMs, limit }).changes;
-  }
-
-  private readLatest(key: { destination: string; purpose: string } | undefined): Verification | undefined {
-    const row = key && this.selectLatest.get(key);
-    return row && toVerification(row);
   }
 
   private read(id: string): Verification | undefined {
