@@ -13,6 +13,12 @@ export const ERROR_CATALOG = {
   VALIDATION_FAILED: { status: 400, message: 'The request is invalid.', retryable: false },
   INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.', retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.', retryable: false },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    message: 'The request line or headers are too large.',
+    retryable: false,
+  },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time.', retryable: true },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'The request body must be application/json.',

@@ -21,7 +21,9 @@ export function registerTokenAuth(fastify: FastifyInstance, token: string | unde
   if (!token) return;
   const expected = digest(`Bearer ${token}`);
   fastify.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
+    // The route's own pattern when one matched, so a trailing slash (which routing ignores) does
+    // not turn /health/ into a protected path or /send-otp/ into a non-reference one.
+    const path = request.routeOptions.url ?? (request.url.split('?')[0] ?? '').replace(/(.)\/+$/, '$1');
     if (isPublic(path)) return;
     const header = request.headers.authorization ?? '';
     if (timingSafeEqual(digest(header), expected)) return;

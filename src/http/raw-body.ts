@@ -8,35 +8,77 @@ declare module 'fastify' {
   }
 }
 
+type Done = (err: Error | null, value?: unknown) => void;
+
+const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json/;
+
+function asText(body: string | Buffer): string {
+  return typeof body === 'string' ? body : body.toString('utf8');
+}
+
+function parseJson(text: string, done: Done): void {
+  if (text.trim() === '')
+    return done(new OtpError('INVALID_JSON', { message: 'The request body is empty.' }));
+  try {
+    done(null, JSON.parse(text));
+  } catch {
+    done(new OtpError('INVALID_JSON'));
+  }
+}
+
 /**
- * JSON and form bodies are read as strings first so the raw bytes stay available for signature
- * checks; parse failures become typed INVALID_JSON errors instead of generic 400s.
+ * The server-wide body parser: JSON only, read as a string first so the raw bytes stay available
+ * for signature checks; parse failures become typed INVALID_JSON errors instead of generic 400s.
+ * Anything else (form bodies and text/plain included) is a 415, because a form post is a CORS
+ * "simple request" that any web page can make. Scopes that need more add it themselves
+ * (Fastify encapsulation keeps it there): the webhook routes take forms, the reference routes
+ * answer non-JSON bodies the way FastAPI does.
  */
 export function registerBodyParsers(app: FastifyInstance): void {
-  // Only JSON and form bodies are accepted; anything else (text/plain included) is a 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
-    /^application\/([\w.+-]+\+)?json/,
+    JSON_MEDIA_TYPE,
     { parseAs: 'string' },
-    (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
+    (request: FastifyRequest, body: string | Buffer, done: Done) => {
+      const text = asText(body);
       request.rawBody = text;
-      if (text.trim() === '')
-        return done(new OtpError('INVALID_JSON', { message: 'The request body is empty.' }));
-      try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(new OtpError('INVALID_JSON'));
-      }
+      parseJson(text, done);
     },
   );
-  app.addContentTypeParser(
+}
+
+/**
+ * application/x-www-form-urlencoded, for provider webhooks only (Twilio posts its receipts as
+ * forms). Register it inside the webhook plugin, never on the root instance.
+ */
+export function registerFormBodyParser(scope: FastifyInstance): void {
+  scope.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
-    (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
+    (request: FastifyRequest, body: string | Buffer, done: Done) => {
+      const text = asText(body);
       request.rawBody = text;
       done(null, Object.fromEntries(new URLSearchParams(text)));
+    },
+  );
+}
+
+/**
+ * The reference FastAPI server's body handling for its JSON-model endpoints: a body without a
+ * Content-Type is parsed as JSON, and a body of any other media type (a form, text/plain) is
+ * handed to validation as the raw text, which then fails with pydantic's 422
+ * `model_attributes_type` (the route's own validation builds it). An empty body is no body.
+ * Register it inside the plugin of the reference routes only.
+ */
+export function registerReferenceBodyParsers(scope: FastifyInstance): void {
+  scope.addContentTypeParser(
+    '*',
+    { parseAs: 'string' },
+    (request: FastifyRequest, body: string | Buffer, done: Done) => {
+      const text = asText(body);
+      request.rawBody = text;
+      if (request.headers['content-type'] === undefined) return parseJson(text, done);
+      done(null, text === '' ? undefined : text);
     },
   );
 }

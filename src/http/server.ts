@@ -1,13 +1,15 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { App } from '../app.js';
-import { OtpError } from '../errors/index.js';
-import { sendError, toOtpError } from './error-envelope.js';
-import { registerBodyParsers } from './raw-body.js';
+import { ERROR_CATALOG, OtpError, type ErrorCode } from '../errors/index.js';
+import { envelopeFor, sendError, toOtpError } from './error-envelope.js';
+import { registerBodyParsers, registerReferenceBodyParsers } from './raw-body.js';
 import { registerTokenAuth } from './auth.js';
 import { COMPAT_PATHS, compatRoutes } from './compat/compat-routes.js';
-import { jsonInvalid } from './compat/pydantic-errors.js';
+import { jsonInvalid, modelType } from './compat/pydantic-errors.js';
 import { verificationRoutes } from './routes/verifications.js';
 import { healthRoutes } from './routes/health.js';
 import { devRoutes } from './routes/dev.js';
@@ -20,12 +22,16 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   const { config } = app;
   const requestIdPrefix = app.random.hex(4);
   let requestCounter = 0;
+  // Request ids only correlate logs and errors; a per-process prefix plus a counter is unique and cheap.
+  const nextRequestId = () => `req_${requestIdPrefix}${(requestCounter++).toString(36)}`;
+  const routeMethods = new RouteMethods();
   const fastify = Fastify({
     logger: config.requestLogging ? { level: config.logLevel } : false,
     bodyLimit: config.maxBodyBytes,
     trustProxy: false,
-    // Request ids only correlate logs and errors; a per-process prefix plus a counter is unique and cheap.
-    genReqId: () => `req_${requestIdPrefix}${(requestCounter++).toString(36)}`,
+    genReqId: nextRequestId,
+    // `/health/` is `/health`, `/v1/routes/` is `/v1/routes`.
+    routerOptions: { ignoreTrailingSlash: true },
     // Errors Fastify raises before routing (bad URL encoding, over-long path parameters) get the
     // same typed envelope as everything else.
     frameworkErrors: (error, request, reply) => {
@@ -38,17 +44,25 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
         }),
       );
     },
+    // Requests Node's HTTP parser refuses (an unknown method, a request line or headers over the
+    // size limit, a timeout) never reach Fastify's routing; they get the envelope here too.
+    clientErrorHandler: (error, socket) => {
+      answerClientError(error, socket, nextRequestId(), (requestId, code) =>
+        fastify.log.debug({ request_id: requestId, reason: code }, 'client error'),
+      );
+    },
     ajv: {
       // Strict input: no type coercion, no silently dropped fields (unknown fields are a 400).
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
     },
   });
 
+  // Every route's path and methods, so that a wrong method is told apart from an unknown path.
+  fastify.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
   registerBodyParsers(fastify);
   registerTokenAuth(fastify, config.apiToken);
 
   fastify.setErrorHandler((error, request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
     const otpError = toOtpError(error);
     if (otpError.code === 'INTERNAL') {
       app.logger.error(
@@ -56,22 +70,45 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
         'internal error',
       );
     }
-    if (COMPAT_PATHS.has(path)) {
-      // The reference server answers bad JSON with a pydantic 422 list, and everything else as {"detail": …}.
+    if (isReferencePath(request)) {
+      // The reference server answers a body it cannot read as pydantic 422 lists (bad JSON, a
+      // body that is not JSON), and everything else as {"detail": …}.
       if (otpError.code === 'INVALID_JSON') return reply.code(422).send({ detail: [jsonInvalid()] });
+      if (otpError.code === 'UNSUPPORTED_MEDIA_TYPE') {
+        return reply.code(422).send({ detail: [modelType(request.rawBody ?? '')] });
+      }
       if (otpError.retryAfterSeconds !== undefined)
         reply.header('retry-after', String(otpError.retryAfterSeconds));
-      return reply.code(otpError.status).send({ detail: otpError.message });
+      return reply
+        .code(otpError.status)
+        .send({ detail: REFERENCE_DETAIL[otpError.code] ?? otpError.message });
     }
     return sendError(reply, request, otpError);
   });
-  fastify.setNotFoundHandler((request, reply) =>
-    sendError(
+  fastify.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request.url);
+    const allowed = routeMethods.allowed(path);
+    const reference = COMPAT_PATHS.has(path);
+    if (allowed.length > 0) {
+      // The path exists, the method does not (OPTIONS included: there is no CORS support).
+      reply.header('allow', allowed.join(', '));
+      if (reference) return reply.code(405).send({ detail: REFERENCE_DETAIL.METHOD_NOT_ALLOWED });
+      return sendError(
+        reply,
+        request,
+        new OtpError('METHOD_NOT_ALLOWED', {
+          message: `${request.method} is not allowed on this path; use ${allowed.join(', ')}.`,
+          details: { allowed },
+        }),
+      );
+    }
+    if (reference) return reply.code(404).send({ detail: REFERENCE_DETAIL.NOT_FOUND });
+    return sendError(
       reply,
       request,
-      new OtpError('NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}` }),
-    ),
-  );
+      new OtpError('NOT_FOUND', { message: `No route ${request.method} ${path}` }),
+    );
+  });
 
   await fastify.register(swagger, {
     openapi: {
@@ -92,9 +129,118 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
 
   await fastify.register(healthRoutes(app));
   await fastify.register(verificationRoutes(app));
-  await fastify.register(compatRoutes(app, OTPGATE_VERSION));
+  // The reference routes live in their own scope so they can read non-JSON bodies the way FastAPI
+  // does (into a pydantic 422) without any other route accepting them.
+  await fastify.register(async (reference) => {
+    registerReferenceBodyParsers(reference);
+    await reference.register(compatRoutes(app, OTPGATE_VERSION));
+  });
   await fastify.register(routingRoutes(app));
   await fastify.register(webhookRoutes(app));
   if (config.mode === 'development') await fastify.register(devRoutes(app));
   return fastify;
+}
+
+/** FastAPI's (Starlette's) texts for the reference paths. */
+const REFERENCE_DETAIL: Partial<Record<ErrorCode, string>> = {
+  NOT_FOUND: 'Not Found',
+  METHOD_NOT_ALLOWED: 'Method Not Allowed',
+};
+
+/** The path without query string and without a trailing slash (the router ignores it too). */
+function pathOf(url: string): string {
+  const path = url.split('?', 1)[0] ?? '';
+  return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
+}
+
+function isReferencePath(request: FastifyRequest): boolean {
+  return COMPAT_PATHS.has(request.routeOptions.url ?? pathOf(request.url));
+}
+
+/**
+ * The methods each registered path answers, matched against a request path the way the router
+ * matches it (`:param` is one segment, `*` the rest). Only used on the not-found path, to answer a
+ * wrong method with 405 and `Allow` instead of 404.
+ */
+class RouteMethods {
+  private readonly routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+
+  add(url: string, method: string | string[]): void {
+    const key = pathOf(url);
+    let entry = this.routes.get(key);
+    if (!entry) {
+      entry = { pattern: compilePath(key), methods: new Set() };
+      this.routes.set(key, entry);
+    }
+    for (const m of Array.isArray(method) ? method : [method]) {
+      entry.methods.add(m.toUpperCase());
+      // Fastify answers HEAD wherever GET exists.
+      if (m.toUpperCase() === 'GET') entry.methods.add('HEAD');
+    }
+  }
+
+  allowed(path: string): string[] {
+    const methods = new Set<string>();
+    for (const { pattern, methods: those } of this.routes.values()) {
+      if (pattern.test(path)) for (const m of those) methods.add(m);
+    }
+    return [...methods].sort();
+  }
+}
+
+function compilePath(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((segment) =>
+      segment === '*'
+        ? '.*'
+        : segment.startsWith(':')
+          ? '[^/]+'
+          : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Answers a request Node's HTTP parser refused, with the typed envelope and `Connection: close`
+ * (the connection cannot be reused: the parser lost its place in the stream). Written straight to
+ * the socket because there is no request object, like Node's and Fastify's own handlers.
+ */
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+  requestId: string,
+  log: (requestId: string, code: string | undefined) => void,
+): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'HEADERS_TOO_LARGE'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'REQUEST_TIMEOUT'
+        : 'VALIDATION_FAILED';
+  const otpError =
+    code === 'VALIDATION_FAILED'
+      ? new OtpError(code, {
+          message: 'The request is not valid HTTP.',
+          ...(error.code ? { details: { reason: error.code } } : {}),
+        })
+      : new OtpError(code);
+  log(requestId, error.code);
+  // Write only while no response on this connection has started; otherwise the bytes would corrupt it.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const status = ERROR_CATALOG[code].status;
+    const body = JSON.stringify(envelopeFor(otpError, requestId));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
 }

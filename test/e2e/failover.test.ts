@@ -324,12 +324,12 @@ describe('quality routing from measured receipts', () => {
     expect(health.find((r: any) => r.id === 1).health).toMatchObject({
       delivered: 0,
       failed: 8,
-      deliveryRate: 0,
+      delivery_rate: 0,
     });
     expect(health.find((r: any) => r.id === 2).health).toMatchObject({
       delivered: 8,
       failed: 0,
-      deliveryRate: 1,
+      delivery_rate: 1,
     });
     const after = await send(t, { to: '+31612349999' });
     expect(after.body.attempt.route_id).toBe(2);

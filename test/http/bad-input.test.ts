@@ -81,7 +81,8 @@ describe('bad input never reaches a 500', () => {
       ['GET', '/v1/verifications/%00', 404],
       ['POST', '/v1/verifications/ver_x/cancel', 404],
       ['POST', '/v1/verifications/ver_x/resend', 404],
-      ['DELETE', '/v1/verifications', 404],
+      ['DELETE', '/v1/verifications', 405],
+      ['DELETE', '/v1/verifications/ver_x', 405],
       ['GET', '/v1/messages/nope', 404],
       ['POST', '/v1/webhooks/dlr/unknown-provider', 404],
     ];

@@ -318,5 +318,10 @@ describe('API token (API_AUTH_TOKEN)', () => {
     expect(ok.status).toBe(200);
     expect((await t.request('GET', '/health')).status).toBe(200);
     expect((await t.request('GET', '/healthz')).status).toBe(200);
+    // A trailing slash is the same route for auth too: probes stay public, reference paths keep their body.
+    expect((await t.request('GET', '/health/')).status).toBe(200);
+    expect((await t.request('GET', '/healthz/')).status).toBe(200);
+    const slashed = await t.request('POST', '/send-otp/', { phone_number: '31651860670' });
+    expect([slashed.status, slashed.body]).toEqual([401, { detail: 'Unauthorized.' }]);
   });
 });

@@ -7,6 +7,11 @@ import { Type } from 'typebox';
  * describe, they do not validate (no `body` key on purpose).
  */
 const Detail = Type.Object({ detail: Type.Unknown() });
+/** Only when API_AUTH_TOKEN / OTPGATE_API_TOKEN is set: `{"detail": "Unauthorized."}`. */
+const Unauthorized = Type.Object(
+  { detail: Type.Unknown() },
+  { description: 'Unauthorized (only when an API token is configured)' },
+);
 
 export const COMPAT_SCHEMAS = {
   send: {
@@ -27,6 +32,7 @@ export const COMPAT_SCHEMAS = {
         order_id: Nullable('string'),
         delivery_status_url: Nullable('string'),
       }),
+      401: Unauthorized,
       422: Detail,
       429: Detail,
       502: Detail,
@@ -44,6 +50,7 @@ export const COMPAT_SCHEMAS = {
         verified: Type.Boolean(),
       }),
       400: Detail,
+      401: Unauthorized,
       404: Detail,
       422: Detail,
       429: Detail,

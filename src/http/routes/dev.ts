@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
 import type { App } from '../../app.js';
+import { ERROR_RESPONSES } from '../schemas.js';
 
 /** Development-only views. Not registered at all in production mode. */
 export function devRoutes(app: App): FastifyPluginAsync {
@@ -10,6 +12,13 @@ export function devRoutes(app: App): FastifyPluginAsync {
         schema: {
           tags: ['development'],
           summary: 'Messages the sandbox provider "sent" (development mode only)',
+          response: {
+            // Items pass through as built below (additionalProperties): this view is for development.
+            200: Type.Object({
+              messages: Type.Array(Type.Object({}, { additionalProperties: true })),
+            }),
+            401: ERROR_RESPONSES[401],
+          },
         },
       },
       async () => ({

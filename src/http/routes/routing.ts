@@ -5,8 +5,8 @@ import { CHANNELS, maskDestination, normalizeEmail, parsePhone, type Channel } f
 import { OtpError } from '../../errors/index.js';
 import type { App } from '../../app.js';
 import { estimateSend } from '../../service/estimate.js';
-import { IdParams } from '../schemas.js';
-import { attemptView } from '../views.js';
+import { ERROR_RESPONSES, EstimateView, IdParams, MessageView, RoutesView, pick } from '../schemas.js';
+import { attemptView, routeView } from '../views.js';
 
 const EstimateBody = Type.Object(
   {
@@ -27,38 +27,37 @@ export function routingRoutes(app: App): FastifyPluginAsync {
 
     f.get(
       '/v1/routes',
-      { schema: { tags: ['routing'], summary: 'Configured routes with prices, health and breaker state' } },
+      {
+        schema: {
+          tags: ['routing'],
+          summary: 'Configured routes with prices, health and breaker state',
+          response: { 200: RoutesView, 401: ERROR_RESPONSES[401] },
+        },
+      },
       async () => ({
-        routes: app.routing.routes().map((route) => {
-          const breaker = app.routing.breakers.get(route.id).snapshot();
-          const provider = app.routing.provider(route.provider);
-          return {
-            id: route.id,
-            name: route.name,
-            provider: route.provider,
-            provider_type: provider?.type ?? null,
-            channel: route.channel,
-            sender: route.sender ?? null,
-            traffic_class: route.trafficClass,
-            enabled: route.enabled,
-            currency: route.currency,
-            timeout_seconds: route.timeoutSeconds,
-            rates: route.rates.map((r) => ({ prefix: r.prefix, price_micros: r.priceMicros })),
-            breaker: {
-              state: breaker.state,
-              calls: breaker.calls,
-              failures: breaker.failures,
-              retry_at: breaker.retryAtMs !== undefined ? new Date(breaker.retryAtMs).toISOString() : null,
-            },
-            health: app.routing.stats.summaryForRoute(route.id),
-          };
-        }),
+        routes: app.routing
+          .routes()
+          .map((route) =>
+            routeView(
+              route,
+              app.routing.provider(route.provider)?.type,
+              app.routing.breakers.get(route.id).snapshot(),
+              app.routing.stats.summaryForRoute(route.id),
+            ),
+          ),
       }),
     );
 
     f.post(
       '/v1/estimate',
-      { schema: { tags: ['routing'], summary: 'Price a send before making it', body: EstimateBody } },
+      {
+        schema: {
+          tags: ['routing'],
+          summary: 'Price a send before making it',
+          body: EstimateBody,
+          response: { 200: EstimateView, ...pick(ERROR_RESPONSES, [400, 401, 404, 413, 415, 422, 503]) },
+        },
+      },
       async (request) => {
         const body = request.body;
         const channel: Channel =
@@ -93,6 +92,7 @@ export function routingRoutes(app: App): FastifyPluginAsync {
           tags: ['routing'],
           summary: 'Delivery state of one send attempt (no provider key needed)',
           params: IdParams,
+          response: { 200: MessageView, ...pick(ERROR_RESPONSES, [400, 401, 404]) },
         },
       },
       async (request) => {

@@ -6,22 +6,17 @@ import type { App } from '../../app.js';
 import {
   CheckBody,
   CheckView,
-  ErrorView,
+  ERROR_RESPONSES,
   IdParams,
   ResendBody,
   StartBody,
   VerificationView,
+  pick,
 } from '../schemas.js';
 import { verificationView } from '../views.js';
 
-const errors = {
-  400: ErrorView,
-  404: ErrorView,
-  409: ErrorView,
-  410: ErrorView,
-  422: ErrorView,
-  429: ErrorView,
-};
+const errors = pick(ERROR_RESPONSES, [400, 401, 404, 409, 410, 413, 415, 422, 429]);
+const sendErrors = pick(ERROR_RESPONSES, [402, 502, 503]);
 
 /** The v1 verification API: start, check, read, cancel, resend. */
 export function verificationRoutes(app: App): FastifyPluginAsync {
@@ -36,7 +31,7 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
           tags: ['verifications'],
           summary: 'Send a code',
           body: StartBody,
-          response: { 201: VerificationView, ...errors, 402: ErrorView, 502: ErrorView, 503: ErrorView },
+          response: { 201: VerificationView, ...errors, ...sendErrors },
         },
       },
       async (request, reply) => {
@@ -110,7 +105,7 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
           tags: ['verifications'],
           summary: 'Read a verification',
           params: IdParams,
-          response: { 200: VerificationView, 404: ErrorView },
+          response: { 200: VerificationView, ...pick(ERROR_RESPONSES, [400, 401, 404]) },
         },
       },
       async (request) => {
@@ -143,7 +138,7 @@ export function verificationRoutes(app: App): FastifyPluginAsync {
           tags: ['verifications'],
           summary: 'Send a new code for a pending verification',
           params: IdParams,
-          response: { 200: VerificationView, ...errors, 402: ErrorView, 502: ErrorView, 503: ErrorView },
+          response: { 200: VerificationView, ...errors, ...sendErrors },
         },
       },
       async (request) => {
