@@ -1,23 +1,115 @@
 /** `otpgate send` / `otpgate check`: thin clients of a running server's v1 API. */
+import { request } from 'undici';
+import { CliError, EXIT, describeSystemError, type ExitCode } from './exit-codes.js';
+
 export interface ClientOptions {
   url: string;
   token: string | undefined;
+  /** Give up when the server has not answered within this many seconds. */
+  timeoutSeconds: number;
 }
 
-export async function callApi(options: ClientOptions, path: string, body: unknown): Promise<number> {
-  const response = await fetch(`${options.url.replace(/\/+$/, '')}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
+interface ApiAnswer {
+  status: number;
+  /** The parsed JSON body; undefined when the body is not JSON. */
+  body: unknown;
+}
+
+/** `otpgate send`: exit 0 when the server accepted the send, 1 when it answered with an error. */
+export async function sendCode(options: ClientOptions, payload: Record<string, unknown>): Promise<ExitCode> {
+  const answer = await post(options, '/v1/verifications', payload);
+  if (!isSuccess(answer)) return refused(answer);
+  return EXIT.ok;
+}
+
+/**
+ * `otpgate check`: exit 0 only when the code was approved, so `otpgate check … && login` is safe.
+ * A wrong code (200, valid false) and an error answer (404, 409, 429, …) both exit 1.
+ */
+export async function checkCode(
+  options: ClientOptions,
+  payload: { id: string; code: string },
+): Promise<ExitCode> {
+  const answer = await post(options, '/v1/verifications/check', payload);
+  if (!isSuccess(answer)) return refused(answer);
+  const result = (answer.body ?? {}) as { valid?: unknown; status?: unknown; attempts_remaining?: unknown };
+  if (result.valid === true && result.status === 'approved') return EXIT.ok;
+  const details = [
+    typeof result.status === 'string' ? `status ${result.status}` : undefined,
+    typeof result.attempts_remaining === 'number'
+      ? `${result.attempts_remaining} attempt${result.attempts_remaining === 1 ? '' : 's'} remaining`
+      : undefined,
+  ].filter((part): part is string => part !== undefined);
+  console.error(`otpgate: the code is not valid${details.length > 0 ? ` (${details.join(', ')})` : ''}`);
+  return EXIT.refused;
+}
+
+/** The server's base URL, checked before any connection: http(s) only. */
+export function parseServerUrl(raw: string): URL {
+  let url: URL;
   try {
-    console.log(JSON.stringify(JSON.parse(text), null, 2));
+    url = new URL(raw);
   } catch {
-    console.log(text);
+    throw new CliError(
+      `the server URL ${JSON.stringify(raw)} (--url / OTPGATE_URL) is not a valid URL, e.g. http://127.0.0.1:8080`,
+      EXIT.usage,
+    );
   }
-  return response.ok ? 0 : 1;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(
+      `the server URL ${JSON.stringify(raw)} (--url / OTPGATE_URL) must start with http:// or https://`,
+      EXIT.usage,
+    );
+  }
+  return url;
+}
+
+/** POSTs JSON and prints the answer (pretty JSON, or the raw text) on stdout. */
+async function post(options: ClientOptions, path: string, payload: unknown): Promise<ApiAnswer> {
+  const base = parseServerUrl(options.url).href.replace(/\/+$/, '');
+  let status: number;
+  let text: string;
+  try {
+    const response = await request(`${base}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(options.timeoutSeconds * 1000),
+    });
+    status = response.statusCode;
+    text = await response.body.text();
+  } catch (error) {
+    const reason =
+      (error as Error | null)?.name === 'TimeoutError'
+        ? `no answer within ${options.timeoutSeconds} s`
+        : describeSystemError(error);
+    throw new CliError(`cannot reach ${base} (${reason})`, EXIT.unavailable);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+    console.log(JSON.stringify(body, null, 2));
+  } catch {
+    body = undefined;
+    if (text) console.log(text);
+  }
+  return { status, body };
+}
+
+function isSuccess(answer: ApiAnswer): boolean {
+  return answer.status >= 200 && answer.status < 300;
+}
+
+/** One line on stderr for an error answer: the v1 error code and message when there is an envelope. */
+function refused(answer: ApiAnswer): ExitCode {
+  const error = (answer.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const what =
+    typeof error?.code === 'string'
+      ? `${error.code}${typeof error.message === 'string' ? `: ${error.message}` : ''}`
+      : 'the server refused the request';
+  console.error(`otpgate: ${what} (HTTP ${answer.status})`);
+  return EXIT.refused;
 }

@@ -1,21 +1,53 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { OTPGATE_VERSION } from '../version.js';
 import { serve } from './serve.js';
-import { callApi } from './client.js';
+import { checkCode, sendCode, type ClientOptions } from './client.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+const EXIT_HELP = `
+Exit status:
+  0   success (check: the code was approved)
+  1   send/check: the server answered with an error; check: the code is not valid
+  64  bad command line (unknown option, missing argument, a server URL that is not http(s))
+  69  send/check: cannot reach the server; serve: cannot listen on HOST:PORT (e.g. address in use)
+  78  serve: invalid configuration (every problem is listed)`;
 
 const program = new Command();
-program.name('otpgate').description('Self-hosted OTP verification gateway').version(OTPGATE_VERSION);
+program
+  .name('otpgate')
+  .description('Self-hosted OTP verification gateway')
+  .version(OTPGATE_VERSION)
+  .addHelpText('after', EXIT_HELP)
+  // Usage errors exit 64, not commander's 1, which `check` uses for "the code is not valid".
+  // Set before the commands are added: they inherit it.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage));
 
+const defaultHost = process.env.HOST ?? '127.0.0.1';
 const defaultUrl =
-  process.env.OTPGATE_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '8080'}`;
+  process.env.OTPGATE_URL ??
+  `http://${defaultHost.includes(':') ? `[${defaultHost}]` : defaultHost}:${process.env.PORT ?? '8080'}`;
 const withClientOptions = (command: Command) =>
   command
-    .option('--url <url>', 'base URL of a running otpgate', defaultUrl)
-    .option('--token <token>', 'API token (or OTPGATE_API_TOKEN)', process.env.OTPGATE_API_TOKEN);
+    .option('--url <url>', 'base URL of a running otpgate (or OTPGATE_URL)', defaultUrl)
+    .option('--token <token>', 'API token (or OTPGATE_API_TOKEN)', process.env.OTPGATE_API_TOKEN)
+    .option('--timeout <seconds>', 'give up when the server has not answered by then', parseSeconds, 30)
+    .addHelpText('after', EXIT_HELP);
+
+interface ClientFlags {
+  url: string;
+  token?: string;
+  timeout: number;
+}
+const clientOptions = (flags: ClientFlags): ClientOptions => ({
+  url: flags.url,
+  token: flags.token,
+  timeoutSeconds: flags.timeout,
+});
 
 program
   .command('serve')
   .description('run the HTTP service (config from the environment and OTPGATE_CONFIG)')
+  .addHelpText('after', EXIT_HELP)
   .action(serve);
 
 withClientOptions(
@@ -26,31 +58,23 @@ withClientOptions(
     .option('--channel <channel>', 'sms | voice | whatsapp | email')
     .option('--purpose <purpose>', 'what the code is for', 'login')
     .option('--route <id>', 'pin a route id', parseInteger),
-).action(
-  async (
-    to: string,
-    opts: { url: string; token?: string; channel?: string; purpose: string; route?: number },
-  ) => {
-    process.exitCode = await callApi({ url: opts.url, token: opts.token }, '/v1/verifications', {
-      to,
-      purpose: opts.purpose,
-      ...(opts.channel ? { channel: opts.channel } : {}),
-      ...(opts.route !== undefined ? { route_id: opts.route } : {}),
-    });
-  },
-);
+).action(async (to: string, opts: ClientFlags & { channel?: string; purpose: string; route?: number }) => {
+  process.exitCode = await sendCode(clientOptions(opts), {
+    to,
+    purpose: opts.purpose,
+    ...(opts.channel ? { channel: opts.channel } : {}),
+    ...(opts.route !== undefined ? { route_id: opts.route } : {}),
+  });
+});
 
 withClientOptions(
   program
     .command('check')
-    .description('check a code against a verification id through a running server')
+    .description('check a code against a verification id through a running server (exit 0 only if approved)')
     .argument('<id>', 'verification id (ver_…)')
     .argument('<code>', 'the code the user received'),
-).action(async (id: string, code: string, opts: { url: string; token?: string }) => {
-  process.exitCode = await callApi({ url: opts.url, token: opts.token }, '/v1/verifications/check', {
-    id,
-    code,
-  });
+).action(async (id: string, code: string, opts: ClientFlags) => {
+  process.exitCode = await checkCode(clientOptions(opts), { id, code });
 });
 
 function parseInteger(value: string): number {
@@ -59,4 +83,17 @@ function parseInteger(value: string): number {
   return parsed;
 }
 
-await program.parseAsync(process.argv);
+function parseSeconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number');
+  return parsed;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Expected failures (no server, bad URL, cannot listen) are one line; anything else is a bug.
+  if (!(error instanceof CliError)) throw error;
+  console.error(`otpgate: ${error.message}`);
+  process.exit(error.exitCode);
+}

@@ -1,37 +1,55 @@
 import { loadConfig, ConfigError } from '../config/index.js';
-import { createApp } from '../app.js';
+import { createApp, type App } from '../app.js';
 import { buildServer } from '../http/server.js';
+import { CliError, EXIT, describeSystemError } from './exit-codes.js';
 
-/** `otpgate serve`: validate config, open the store, listen, and shut down cleanly on SIGINT/SIGTERM. */
+/**
+ * `otpgate serve`: validate config, open the store, listen, and shut down cleanly on SIGINT/SIGTERM.
+ * Expected start-up failures end with one line and a distinct exit status: 78 for configuration
+ * (data directory included), 69 when the address cannot be listened on.
+ */
 export async function serve(): Promise<void> {
-  let app;
+  let app: App;
   try {
     // Provider options are checked while the app is built, so both steps can report bad config.
     app = await createApp(loadConfig());
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
-      process.exit(78); // EX_CONFIG
+      process.exit(EXIT.config);
     }
     throw error;
   }
   const { config } = app;
   const server = await buildServer(app);
+  try {
+    await server.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    if (isSystemError(error)) {
+      throw new CliError(
+        `cannot listen on ${hostAndPort(config.host, config.port)}: ${describeSystemError(error)}`,
+        EXIT.unavailable,
+      );
+    }
+    throw error;
+  }
+  // Only a process that really serves runs failover, purge and receipt jobs.
   app.startBackground();
-  await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   app.logger.info(
     {
       event: 'server.started',
-      url: `http://${config.host}:${port}`,
+      url: `http://${hostAndPort(config.host, port)}`,
       mode: config.mode,
       store: config.store,
       data_dir: config.dataDir,
       routes: config.routes.length,
       debug_codes: config.debugCodes,
     },
-    `otpgate listening on http://${config.host}:${port} (${config.mode} mode, ${config.store} store)`,
+    `otpgate listening on http://${hostAndPort(config.host, port)} (${config.mode} mode, ${config.store} store)`,
   );
   if (config.pepperSource === 'generated') {
     app.logger.warn(
@@ -45,10 +63,27 @@ export async function serve(): Promise<void> {
     if (closing) return;
     closing = true;
     app.logger.info({ event: 'server.stopping', signal }, 'shutting down');
-    await server.close();
-    await app.close();
+    try {
+      await server.close();
+      await app.close();
+    } catch (error) {
+      app.logger.error({ event: 'server.stop_failed', err: error }, 'shutdown did not complete cleanly');
+      process.exit(1);
+    }
+    app.logger.info({ event: 'server.stopped', signal }, 'stopped');
     process.exit(0);
   };
+  // SIGHUP is left alone on purpose: a handler would undo `nohup otpgate serve`.
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** An error from the operating system (EADDRINUSE, EACCES, ENOTFOUND, …), not a bug. */
+function isSystemError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code);
+}
+
+function hostAndPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
 import { DEFAULT_POLICY } from '../core/policy.js';
 import { ConfigFileSchema, type ConfigFile, type ProviderConfig } from './schema.js';
@@ -210,13 +210,106 @@ function resolvePepper(
     return { value: '', source: 'configured' };
   }
   // Development: generate once and keep it beside the data, so codes survive a restart.
+  const dirProblem = ensureDataDir(dataDir);
+  if (dirProblem) {
+    problems.push(dirProblem);
+    return { value: '', source: 'data-dir' };
+  }
   const path = join(dataDir, 'pepper');
-  if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), source: 'data-dir' };
-  mkdirSync(dataDir, { recursive: true });
+  const kept = readPepperFile(dataDir, path, problems);
+  if (kept !== undefined) return { value: kept, source: 'data-dir' };
   const value = randomBytes(32).toString('hex');
-  writeFileSync(path, `${value}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
+  try {
+    // `wx`: another process starting on the same folder at the same moment keeps its pepper.
+    writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(path, 0o600);
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') {
+      const theirs = readPepperFile(dataDir, path, problems);
+      if (theirs !== undefined) return { value: theirs, source: 'data-dir' };
+    }
+    problems.push(`dataDir ${dataDir}: cannot write the pepper file ${path}: ${fsReason(error)}`);
+  }
   return { value, source: 'generated' };
+}
+
+/** The kept development pepper; undefined when there is none yet (or it cannot be read: a problem). */
+function readPepperFile(dataDir: string, path: string, problems: string[]): string | undefined {
+  let value: string;
+  try {
+    value = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    problems.push(`dataDir ${dataDir}: cannot read the pepper file ${path}: ${fsReason(error)}`);
+    return '';
+  }
+  if (value.length < 32) {
+    problems.push(
+      `dataDir ${dataDir}: the pepper file ${path} holds fewer than 32 characters; delete it to generate a new one, or set OTPGATE_PEPPER`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Makes sure the data directory exists, creating it and missing parents one level at a time.
+ * Returns the problem ("dataDir <path>: <reason>"), or undefined when the directory is there.
+ *
+ * Deliberately not `mkdirSync(dir, { recursive: true })`: Node's recursive mkdir steps back to the
+ * parent on ENOENT and forward again once the parent exists, with no limit. Under /proc (or a
+ * dangling symlink) the parent exists yet mkdir of the child keeps answering ENOENT, so the call
+ * never returns and burns a core. Here every path is tried once, so the walk always ends.
+ */
+export function ensureDataDir(dataDir: string): string | undefined {
+  const missing: string[] = [];
+  let current = resolve(dataDir);
+  for (;;) {
+    try {
+      if (statSync(current).isDirectory()) break;
+      return `dataDir ${dataDir}: ${current} is not a directory`;
+    } catch (error) {
+      const code = errorCode(error);
+      const parent = dirname(current);
+      // ENOTDIR: a file higher up; walking back finds it and names it.
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== current) {
+        missing.push(current);
+        current = parent;
+        continue;
+      }
+      return `dataDir ${dataDir}: cannot use ${current}: ${fsReason(error)}`;
+    }
+  }
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST')
+        return `dataDir ${dataDir}: cannot create ${path}: ${fsReason(error)}`;
+      // Made meanwhile by someone else (fine), or something that is not a directory.
+      try {
+        if (!statSync(path).isDirectory()) return `dataDir ${dataDir}: ${path} is not a directory`;
+      } catch (statError) {
+        const dangling = lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink();
+        return dangling
+          ? `dataDir ${dataDir}: ${path} is a symbolic link to a missing target`
+          : `dataDir ${dataDir}: cannot use ${path}: ${fsReason(statError)}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** "no such file or directory (ENOENT)" from "ENOENT: no such file or directory, mkdir '/x'". */
+function fsReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCode(error);
+  const text = /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1];
+  return text && code ? `${text} (${code})` : message;
 }
 
 function readConfigFile(path: string, problems: string[]): ConfigFile {

@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
 /**
- * The real CLI (`node --import tsx src/cli/main.ts`) as a child process against a real otpgate
- * listening on loopback. The child must run asynchronously: the server lives in this process.
+ * The real CLI (`node bin/otpgate.js`, the installed command) as a child process against a real
+ * otpgate listening on loopback. The child must run asynchronously: the server lives in this process.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = 'src/cli/main.ts';
+const BIN = 'bin/otpgate.js';
 const TOKEN = 'cli-test-token-0123456789';
 
 interface CliResult {
@@ -19,7 +20,7 @@ interface CliResult {
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   // A clean environment, so an OTPGATE_URL / OTPGATE_API_TOKEN of the developer's shell cannot leak in.
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,6 +42,22 @@ function json(result: CliResult): any {
   } catch {
     throw new Error(`CLI stdout is not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
+}
+
+/** Expected failures are one `otpgate: …` line on stderr: no stack trace, no Node banner. */
+function expectOneErrorLine(result: CliResult, line: RegExp): void {
+  expect(result.stderr).toMatch(/^otpgate: [^\n]*\n$/);
+  expect(result.stderr.trimEnd()).toMatch(line);
+}
+
+/** A loopback port with nothing listening on it (taken, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
 }
 
 describe('otpgate CLI against a running server', () => {
@@ -73,6 +90,7 @@ describe('otpgate CLI against a running server', () => {
 
     const checked = await cli(['check', verification.id, verification.debug_code, '--url', server.url]);
     expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stderr).toBe('');
     expect(json(checked)).toEqual({
       id: verification.id,
       status: 'approved',
@@ -80,10 +98,12 @@ describe('otpgate CLI against a running server', () => {
       attempts_remaining: 5,
     });
 
-    // A code is used once: checking it again is an API error (409), so the CLI exits 1.
+    // A code is used once: checking it again is an API error (409), so the CLI exits 1, with the
+    // envelope on stdout and its code and message on stderr.
     const again = await cli(['check', verification.id, verification.debug_code, '--url', server.url]);
     expect(again.code).toBe(1);
     expect(json(again).error.code).toBe('VERIFICATION_NOT_PENDING');
+    expectOneErrorLine(again, /^otpgate: VERIFICATION_NOT_PENDING: .+ \(HTTP 409\)$/);
   });
 
   it(
@@ -95,11 +115,12 @@ describe('otpgate CLI against a running server', () => {
       const body = json(result);
       expect(body.error.code).toBe('VERIFICATION_NOT_FOUND');
       expect(body.error.docs).toMatch(/docs\/errors\.md#verification_not_found$/);
+      expectOneErrorLine(result, /^otpgate: VERIFICATION_NOT_FOUND: .+ \(HTTP 404\)$/);
     },
   );
 
   it(
-    'a wrong code is an answer, not an API error: exit 0 with valid false',
+    'a wrong code exits 1 (so `otpgate check … && login` refuses it), still printing the answer',
     { timeout: 30_000 },
     async () => {
       const sent = await cli(['send', '+31651860671', '--purpose', 'signup', '--url', server.url]);
@@ -108,13 +129,19 @@ describe('otpgate CLI against a running server', () => {
       expect(verification.purpose).toBe('signup');
       const wrong = verification.debug_code === '000000' ? '111111' : '000000';
       const result = await cli(['check', verification.id, wrong, '--url', server.url]);
-      expect(result.code).toBe(0);
+      expect(result.code).toBe(1);
       expect(json(result)).toMatchObject({
         id: verification.id,
         status: 'pending',
         valid: false,
         attempts_remaining: 4,
       });
+      expectOneErrorLine(result, /^otpgate: the code is not valid \(status pending, 4 attempts remaining\)$/);
+
+      // The right code afterwards is still approved: exit 0.
+      const right = await cli(['check', verification.id, verification.debug_code, '--url', server.url]);
+      expect(right.code, right.stderr).toBe(0);
+      expect(json(right)).toMatchObject({ status: 'approved', valid: true });
     },
   );
 
@@ -129,8 +156,55 @@ describe('otpgate CLI against a running server', () => {
       const unknown = await cli(['send', '+31651860673', '--route', '999', '--url', server.url]);
       expect(unknown.code).toBe(1);
       expect(json(unknown).error.code).toBe('ROUTE_NOT_FOUND');
+      expectOneErrorLine(unknown, /^otpgate: ROUTE_NOT_FOUND: .+ \(HTTP 4\d\d\)$/);
     },
   );
+});
+
+describe('otpgate CLI when the server cannot be reached', () => {
+  it('nothing listening: one line, exit 69, for send and for check', { timeout: 30_000 }, async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const sent = await cli(['send', '+31651860670', '--url', url]);
+    expect(sent.code).toBe(69);
+    expect(sent.stdout).toBe('');
+    expectOneErrorLine(sent, new RegExp(`^otpgate: cannot reach ${url} \\(connection refused\\)$`));
+
+    const checked = await cli(['check', 'ver_x', '123456'], { OTPGATE_URL: `${url}/` });
+    expect(checked.code).toBe(69);
+    expectOneErrorLine(checked, new RegExp(`^otpgate: cannot reach ${url} \\(connection refused\\)$`));
+  });
+
+  it('a server URL that is not an http(s) URL is a usage error: exit 64', { timeout: 30_000 }, async () => {
+    const bad = await cli(['send', '+31651860670', '--url', 'not a url']);
+    expect(bad.code).toBe(64);
+    expectOneErrorLine(bad, /^otpgate: the server URL "not a url" .*is not a valid URL/);
+
+    const ftp = await cli(['check', 'ver_x', '123456', '--url', 'ftp://127.0.0.1/']);
+    expect(ftp.code).toBe(64);
+    expectOneErrorLine(ftp, /^otpgate: the server URL "ftp:\/\/127\.0\.0\.1\/" .*must start with http/);
+  });
+
+  it('a server that never answers: gives up after --timeout, exit 69', { timeout: 30_000 }, async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const result = await cli(['check', 'ver_x', '123456', '--url', url, '--timeout', '1']);
+      expect(result.code).toBe(69);
+      expectOneErrorLine(result, new RegExp(`^otpgate: cannot reach ${url} \\(no answer within 1 s\\)$`));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('a missing argument is a usage error: exit 64', { timeout: 30_000 }, async () => {
+    const result = await cli(['check', 'ver_x']);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("missing required argument 'code'");
+  });
 });
 
 describe('otpgate CLI with an API token', () => {
@@ -158,12 +232,14 @@ describe('otpgate CLI with an API token', () => {
 });
 
 describe('otpgate --help', () => {
-  it('lists serve, send and check', { timeout: 30_000 }, async () => {
+  it('lists serve, send and check, and the exit statuses', { timeout: 30_000 }, async () => {
     const result = await cli(['--help']);
     expect(result.code).toBe(0);
     const commands = result.stdout.slice(result.stdout.indexOf('Commands:'));
     for (const command of ['serve', 'send', 'check']) {
       expect(commands).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
+    const statuses = result.stdout.slice(result.stdout.indexOf('Exit status:'));
+    for (const status of [0, 1, 64, 69, 78]) expect(statuses).toMatch(new RegExp(`^\\s+${status}\\s`, 'm'));
   });
 });
