@@ -73,7 +73,11 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     if (isReferencePath(request)) {
       // The reference server answers a body it cannot read as pydantic 422 lists (bad JSON, a
       // body that is not JSON), and everything else as {"detail": …}.
-      if (otpError.code === 'INVALID_JSON') return reply.code(422).send({ detail: [jsonInvalid()] });
+      if (otpError.code === 'INVALID_JSON') {
+        // FastAPI reads an empty JSON body as no body: "Field required", not a decode error.
+        const empty = (request.rawBody ?? '').trim() === '';
+        return reply.code(422).send({ detail: [empty ? modelType(undefined) : jsonInvalid()] });
+      }
       if (otpError.code === 'UNSUPPORTED_MEDIA_TYPE') {
         return reply.code(422).send({ detail: [modelType(request.rawBody ?? '')] });
       }

@@ -173,6 +173,15 @@ describe('POST /send-otp', () => {
     expect(((await noBody.json()) as { detail: unknown }).detail).toEqual([
       { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
     ]);
+    const emptyJson = await fetch(`${t.url}/send-otp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '',
+    });
+    expect(emptyJson.status).toBe(422);
+    expect(((await emptyJson.json()) as { detail: unknown }).detail).toEqual([
+      { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
+    ]);
     const badJson = await t.request('POST', '/send-otp', '{"phone_number": ');
     expect(badJson.status).toBe(422);
     expect(badJson.body.detail[0].type).toBe('json_invalid');
