@@ -60,18 +60,19 @@ function orNull<T>(value: T | undefined): T | null {
 }
 
 /** The columns a check reads (see CheckedVerification). */
-export type CheckedRow = Pick<
-  VerificationRow,
-  | 'id'
-  | 'destination'
-  | 'purpose'
-  | 'channel'
-  | 'status'
-  | 'code_hash'
-  | 'updated_at_ms'
-  | 'expires_at_ms'
-  | 'failed_checks'
->;
+export const CHECKED_COLUMNS = [
+  'id',
+  'destination',
+  'purpose',
+  'channel',
+  'status',
+  'code_hash',
+  'updated_at_ms',
+  'expires_at_ms',
+  'failed_checks',
+] as const satisfies ReadonlyArray<keyof VerificationRow>;
+
+export type CheckedRow = Pick<VerificationRow, (typeof CHECKED_COLUMNS)[number]>;
 
 export function toCheckedVerification(row: CheckedRow): CheckedVerification {
   return {

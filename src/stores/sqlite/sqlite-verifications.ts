@@ -21,6 +21,7 @@ import {
   settleStale,
 } from '../transitions.js';
 import {
+  CHECKED_COLUMNS,
   fromVerification,
   toCheckedVerification,
   toVerification,
@@ -65,17 +66,11 @@ const MUTABLE = [
   'failed_checks',
 ] as const;
 
-const CHECK_COLUMNS = [
-  'id',
-  'destination',
-  'purpose',
-  'channel',
-  'status',
-  'code_hash',
-  'updated_at_ms',
-  'expires_at_ms',
-  'failed_checks',
-].join(', ');
+const CHECK_COLUMNS = CHECKED_COLUMNS.join(', ');
+
+/** The most recently created row of one (destination, purpose); uses verifications_latest. */
+const LATEST_OF_KEY = `WHERE destination = @destination AND purpose = @purpose
+    ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`;
 
 /** Statement texts, exported so tests can check their query plans (see SqliteStore.queryPlan). */
 export const VERIFICATION_SQL = {
@@ -83,16 +78,11 @@ export const VERIFICATION_SQL = {
   get: `SELECT * FROM verifications WHERE id = @id`,
   // A check reads only what it compares and answers with: no chain to parse, no sealed code.
   getForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications WHERE id = @id`,
-  lastSend: `SELECT status, last_sent_at_ms FROM verifications
-    WHERE destination = @destination AND purpose = @purpose
-    ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`,
-  findLatestForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications
-    WHERE destination = @destination AND purpose = @purpose
-    ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`,
+  lastSend: `SELECT status, last_sent_at_ms FROM verifications ${LATEST_OF_KEY}`,
+  findLatestForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications ${LATEST_OF_KEY}`,
   findPending: `SELECT * FROM verifications
     WHERE destination = @destination AND purpose = @purpose AND status = 'pending'`,
-  findLatest: `SELECT * FROM verifications WHERE destination = @destination AND purpose = @purpose
-    ORDER BY created_at_ms DESC, rowid DESC LIMIT 1`,
+  findLatest: `SELECT * FROM verifications ${LATEST_OF_KEY}`,
   update: `UPDATE verifications SET ${MUTABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
   // A check changes only these columns; naming only them keeps SQLite from touching the
   // destination/expiry indexes on the hottest write path.
