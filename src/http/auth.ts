@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { OtpError } from '../errors/index.js';
 import { sendError } from './error-envelope.js';
 import { COMPAT_PATHS } from './compat/compat-routes.js';
+import { routePath } from './route-path.js';
 
 /** Paths that never need the token: probes, docs and provider webhooks (which carry their own signatures). */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/health']);
@@ -21,9 +22,9 @@ export function registerTokenAuth(fastify: FastifyInstance, token: string | unde
   if (!token) return;
   const expected = digest(`Bearer ${token}`);
   fastify.addHook('onRequest', async (request, reply) => {
-    // The route's own pattern when one matched, so a trailing slash (which routing ignores) does
-    // not turn /health/ into a protected path or /send-otp/ into a non-reference one.
-    const path = request.routeOptions.url ?? (request.url.split('?')[0] ?? '').replace(/(.)\/+$/, '$1');
+    // A trailing slash (which routing ignores) must not turn /health/ into a protected path or
+    // /send-otp/ into a non-reference one.
+    const path = routePath(request);
     if (isPublic(path)) return;
     const header = request.headers.authorization ?? '';
     if (timingSafeEqual(digest(header), expected)) return;

@@ -1,11 +1,12 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { App } from '../app.js';
-import { ERROR_CATALOG, OtpError, type ErrorCode } from '../errors/index.js';
-import { envelopeFor, sendError, toOtpError } from './error-envelope.js';
+import { OtpError, type ErrorCode } from '../errors/index.js';
+import { sendError, toOtpError } from './error-envelope.js';
+import { answerClientError } from './client-error.js';
+import { RouteMethods } from './route-methods.js';
+import { pathOf, routePath } from './route-path.js';
 import { registerBodyParsers, registerReferenceBodyParsers } from './raw-body.js';
 import { registerTokenAuth } from './auth.js';
 import { COMPAT_PATHS, compatRoutes } from './compat/compat-routes.js';
@@ -70,7 +71,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
         'internal error',
       );
     }
-    if (isReferencePath(request)) {
+    if (COMPAT_PATHS.has(routePath(request))) {
       // The reference server answers a body it cannot read as pydantic 422 lists (bad JSON, a
       // body that is not JSON), and everything else as {"detail": …}.
       if (otpError.code === 'INVALID_JSON') {
@@ -150,101 +151,3 @@ const REFERENCE_DETAIL: Partial<Record<ErrorCode, string>> = {
   NOT_FOUND: 'Not Found',
   METHOD_NOT_ALLOWED: 'Method Not Allowed',
 };
-
-/** The path without query string and without a trailing slash (the router ignores it too). */
-function pathOf(url: string): string {
-  const path = url.split('?', 1)[0] ?? '';
-  return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
-}
-
-function isReferencePath(request: FastifyRequest): boolean {
-  return COMPAT_PATHS.has(request.routeOptions.url ?? pathOf(request.url));
-}
-
-/**
- * The methods each registered path answers, matched against a request path the way the router
- * matches it (`:param` is one segment, `*` the rest). Only used on the not-found path, to answer a
- * wrong method with 405 and `Allow` instead of 404.
- */
-class RouteMethods {
-  private readonly routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
-
-  add(url: string, method: string | string[]): void {
-    const key = pathOf(url);
-    let entry = this.routes.get(key);
-    if (!entry) {
-      entry = { pattern: compilePath(key), methods: new Set() };
-      this.routes.set(key, entry);
-    }
-    for (const m of Array.isArray(method) ? method : [method]) {
-      entry.methods.add(m.toUpperCase());
-      // Fastify answers HEAD wherever GET exists.
-      if (m.toUpperCase() === 'GET') entry.methods.add('HEAD');
-    }
-  }
-
-  allowed(path: string): string[] {
-    const methods = new Set<string>();
-    for (const { pattern, methods: those } of this.routes.values()) {
-      if (pattern.test(path)) for (const m of those) methods.add(m);
-    }
-    return [...methods].sort();
-  }
-}
-
-function compilePath(path: string): RegExp {
-  const source = path
-    .split('/')
-    .map((segment) =>
-      segment === '*'
-        ? '.*'
-        : segment.startsWith(':')
-          ? '[^/]+'
-          : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-    )
-    .join('/');
-  return new RegExp(`^${source}$`);
-}
-
-/**
- * Answers a request Node's HTTP parser refused, with the typed envelope and `Connection: close`
- * (the connection cannot be reused: the parser lost its place in the stream). Written straight to
- * the socket because there is no request object, like Node's and Fastify's own handlers.
- */
-function answerClientError(
-  error: Error & { code?: string },
-  socket: Socket,
-  requestId: string,
-  log: (requestId: string, code: string | undefined) => void,
-): void {
-  // A reset connection has nobody left to answer.
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const code =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? 'HEADERS_TOO_LARGE'
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? 'REQUEST_TIMEOUT'
-        : 'VALIDATION_FAILED';
-  const otpError =
-    code === 'VALIDATION_FAILED'
-      ? new OtpError(code, {
-          message: 'The request is not valid HTTP.',
-          ...(error.code ? { details: { reason: error.code } } : {}),
-        })
-      : new OtpError(code);
-  log(requestId, error.code);
-  // Write only while no response on this connection has started; otherwise the bytes would corrupt it.
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && !inFlight?.headersSent) {
-    const status = ERROR_CATALOG[code].status;
-    const body = JSON.stringify(envelopeFor(otpError, requestId));
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
-  }
-  socket.destroy(error);
-}
