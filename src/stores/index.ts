@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError } from '../config/config.js';
-import { ensureDataDir } from '../config/load.js';
+import { ensureDataDir, errorCode } from '../config/data-dir.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -33,8 +33,8 @@ export function createStore(kind: StoreKind, options: { dataDir: string }): Stor
       try {
         return new SqliteStore({ path });
       } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && UNUSABLE_DATABASE.test(code)) {
+        const code = errorCode(error);
+        if (code !== undefined && UNUSABLE_DATABASE.test(code)) {
           throw new ConfigError([
             `dataDir ${options.dataDir}: cannot open the database ${path}: ${(error as Error).message} (${code})`,
           ]);
