@@ -55,14 +55,17 @@ function trackingIdOf(body: Record<string, unknown>, msisdn: string): string | u
   return encodeOrderTrackingId({ orderId: body.order_id, msisdn });
 }
 
+/** BridgeXAPI's msisdn form: digits only, no '+'. */
+function msisdnOf(number: string): string {
+  return number.replace(/\D/g, '');
+}
+
 /** The record of our number among an order's DLR records (compared as digits, like we sent it). */
 function recordFor(messages: unknown, ref: OrderTrackingRef): Record<string, unknown> | undefined {
   if (!Array.isArray(messages)) return undefined;
   return (messages as unknown[]).find(
     (record): record is Record<string, unknown> =>
-      isRecord(record) &&
-      typeof record.msisdn === 'string' &&
-      record.msisdn.replace(/\D/g, '') === ref.msisdn,
+      isRecord(record) && typeof record.msisdn === 'string' && msisdnOf(record.msisdn) === ref.msisdn,
   );
 }
 
@@ -116,7 +119,6 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
   }
 
   // The SDK rejects a leading '+' instead of stripping it; E.164 always has one, so we send digits.
-  const msisdnOf = (to: string): string => to.replace(/\D/g, '');
   const smsBody = (to: string, text: string, sender: string | undefined) => ({
     route_id: options.routeId,
     caller_id: sender ?? options.callerId,
