@@ -113,7 +113,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     dispatcher,
     clock,
     logger,
-    retentionSeconds: config.policy.retentionSeconds,
+    // Wrong codes per destination are summed from the rows (see listFailedChecks), so no row may be
+    // purged while it still counts.
+    retentionSeconds: Math.max(config.policy.retentionSeconds, config.policy.failedChecksWindowSeconds),
     purgeIntervalSeconds: config.purgeIntervalSeconds,
     failoverPollMs: config.failoverPollMs,
     receiptPollSeconds: config.receiptPollSeconds,

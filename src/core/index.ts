@@ -5,6 +5,7 @@ export * from './code-hasher.js';
 export * from './delivery-status.js';
 export * from './email.js';
 export * from './ids.js';
+export * from './lockout.js';
 export * from './mask.js';
 export * from './phone.js';
 export * from './policy.js';

@@ -1,5 +1,6 @@
 import {
   effectiveStatus,
+  failedChecksLockoutMs,
   generateCode,
   isCandidateCode,
   maskDestination,
@@ -14,7 +15,7 @@ import {
 } from '../core/index.js';
 import { OtpError } from '../errors/index.js';
 import type { RoutingTable } from '../routing/routing-table.js';
-import type { CheckedVerification, Store } from '../stores/store.js';
+import type { Store } from '../stores/store.js';
 import type { CodeVault } from './code-vault.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './logger.js';
@@ -45,15 +46,7 @@ export interface OtpServiceOptions {
 
 /** The one place the verification flow lives: start, resend, check, cancel, read. */
 export class OtpService {
-  /** Built once: the check path runs for every guess, so it allocates no more than it must. */
-  private readonly failedCounter: { key: (v: CheckedVerification) => string; windowSeconds: number };
-
-  constructor(private readonly o: OtpServiceOptions) {
-    this.failedCounter = {
-      key: (v) => failedChecksKey(v.destination, v.purpose),
-      windowSeconds: o.policy.failedChecksWindowSeconds,
-    };
-  }
+  constructor(private readonly o: OtpServiceOptions) {}
 
   async start(input: StartInput): Promise<SendOutcome> {
     const channel: Channel = input.channel ?? 'sms';
@@ -147,14 +140,13 @@ export class OtpService {
       const { destination } = this.normalizeDestination(input.to, input.to.includes('@') ? 'email' : 'sms');
       target = { latestFor: { destination, purpose } };
     }
-    // One atomic store step: find the row, compare in constant time, count a wrong code against the
-    // verification and against its destination (so a new code does not reset the budget).
+    // One atomic store step: find the row, compare in constant time, count a wrong code on the
+    // verification (the destination's total is summed from those rows at the next send).
     const outcome = await this.o.store.verifications.recordCheck({
       ...target,
       candidateHash: (v) => this.o.vault.hashCandidate(v, input.code),
       nowMs,
       maxChecks: this.o.policy.maxChecks,
-      failedCounter: this.failedCounter,
     });
     switch (outcome.kind) {
       case 'not_found':
@@ -293,14 +285,24 @@ export class OtpService {
     return this.o.testNumbers[destination] ?? generateCode(this.o.policy.codeLength, this.o.random);
   }
 
-  /** Wrong codes per destination are counted across verifications, so a new code does not reset them. */
+  /**
+   * Wrong codes per destination are summed across its recent verifications, so a new code does not
+   * reset them: past the limit, no new code is sent until enough of them age out of the window.
+   */
   private async refuseLockedDestination(destination: string, purpose: string): Promise<void> {
     const nowMs = this.o.clock.nowMs();
-    const failed = await this.o.store.counters.peek(failedChecksKey(destination, purpose), nowMs);
-    if (failed.count >= this.o.policy.maxFailedChecksPerDestination) {
+    const windowMs = this.o.policy.failedChecksWindowSeconds * 1000;
+    const rows = await this.o.store.verifications.listFailedChecks(destination, purpose, nowMs - windowMs);
+    const lockedMs = failedChecksLockoutMs(
+      rows,
+      nowMs,
+      windowMs,
+      this.o.policy.maxFailedChecksPerDestination,
+    );
+    if (lockedMs > 0) {
       throw new OtpError('RATE_LIMITED', {
         message: 'Too many wrong codes for this destination; try again later.',
-        retryAfterSeconds: Math.max(1, Math.ceil((failed.resetAtMs - nowMs) / 1000)),
+        retryAfterSeconds: Math.max(1, Math.ceil(lockedMs / 1000)),
       });
     }
   }
@@ -313,8 +315,4 @@ export class OtpService {
 function firstFailoverAtMs(chain: Verification['chain'], nowMs: number): number | undefined {
   const first = chain[0];
   return chain.length > 1 && first ? nowMs + first.timeoutSeconds * 1000 : undefined;
-}
-
-function failedChecksKey(destination: string, purpose: string): string {
-  return `failed-checks:${destination}:${purpose}`;
 }

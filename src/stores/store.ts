@@ -1,4 +1,4 @@
-import type { Attempt, ChainStep, DeliveryStatus, Verification } from '../core/index.js';
+import type { Attempt, ChainStep, DeliveryStatus, FailedChecks, Verification } from '../core/index.js';
 
 /**
  * The Store port. Every implementation (memory, sqlite, later redis/postgres) runs the same
@@ -78,8 +78,6 @@ export interface CheckArgs {
   candidateHash: Buffer | ((v: CheckedVerification) => Buffer);
   nowMs: number;
   maxChecks: number;
-  /** On a wrong code, also add 1 to this fixed-window counter (key derived from the row) in the same atomic step. */
-  failedCounter?: { key: (v: CheckedVerification) => string; windowSeconds: number };
 }
 
 export type CheckOutcome<V extends CheckedVerification = CheckedVerification> =
@@ -118,7 +116,7 @@ export interface VerificationRepo {
   findLatest(destination: string, purpose: string): Promise<Verification | undefined>;
   /** ATOMIC: cooldown + send-limit check and the new code in one step. Resets the chain to step 0. */
   reserveResend(args: ResendArgs): Promise<ResendOutcome>;
-  /** ATOMIC: of N concurrent correct checks exactly one approves; failedChecks never passes maxChecks; a wrong code and its `failedCounter` hit land together. */
+  /** ATOMIC: of N concurrent correct checks exactly one approves; failedChecks never passes maxChecks. */
   recordCheck(args: CheckArgs): Promise<CheckOutcome>;
   /** ATOMIC: pending → `to` (canceled, failed). Returns the verification after the call, or undefined if unknown. `changed` is false when it was not pending. */
   finish(
@@ -130,6 +128,12 @@ export interface VerificationRepo {
   advanceChain(args: AdvanceArgs): Promise<boolean>;
   /** Clears the failover timer if the chain is still at `atIndex` (a delivered receipt arrived). */
   clearFailover(id: string, atIndex: number, nowMs: number): Promise<void>;
+  /**
+   * Verifications of (destination, purpose) created at or after `sinceMs` that collected at least one
+   * wrong code, oldest first. Wrong codes per destination are summed from these rows at send time,
+   * so a check itself writes only its own row.
+   */
+  listFailedChecks(destination: string, purpose: string, sinceMs: number): Promise<FailedChecks[]>;
   /** Number of pending, unexpired verifications (served from the partial index; called by background jobs only). */
   countActive(nowMs: number): Promise<number>;
   /** Pending verifications whose failover timer is due, oldest first (index-backed). */

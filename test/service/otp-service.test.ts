@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/core/index.js';
 import { ScriptedProvider } from '../../src/providers/scripted/scripted-provider.js';
 import { OtpError } from '../../src/errors/index.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
+import type { ConfigFile } from '../../src/config/index.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -10,10 +11,10 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function setup(env: Record<string, string> = {}) {
+async function setup(env: Record<string, string> = {}, config: ConfigFile = {}) {
   const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
   const provider = new ScriptedProvider({ name: 'sandbox' });
-  t = await startTestServer({ env, overrides: { clock, providers: [provider] } });
+  t = await startTestServer({ env, config, overrides: { clock, providers: [provider] } });
   return { t, clock, provider, service: t.app.service };
 }
 
@@ -92,8 +93,29 @@ describe('OtpService policy', () => {
     const refused = await service.start({ to: '+31651860670' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OtpError);
     expect((refused as OtpError).code).toBe('RATE_LIMITED');
-    expect((refused as OtpError).retryAfterSeconds).toBeGreaterThan(3000);
-    clock.advanceSeconds(3600);
+    // Sliding window: the lock lifts when the first verification's 5 wrong codes age out, an hour
+    // after it was started (3 x 45 s ago), leaving 10 of 15.
+    expect((refused as OtpError).retryAfterSeconds).toBe(3600 - 135);
+    clock.advanceSeconds(3600 - 135 - 1);
+    await expect(service.start({ to: '+31651860670' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    clock.advanceSeconds(1);
+    expect((await service.start({ to: '+31651860670' })).verification.status).toBe('pending');
+  });
+
+  it('keeps rows as long as their wrong codes count, even with a shorter retention', async () => {
+    const { clock, service, provider, t } = await setup(
+      {},
+      { policy: { retentionSeconds: 60, failedChecksWindowSeconds: 7200, maxFailedChecksPerDestination: 5 } },
+    );
+    const sent = await service.start({ to: '+31651860670' });
+    const wrong = lastCode(provider) === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) await service.check({ id: sent.verification.id, code: wrong });
+    // Past TTL + retention but inside the failed-check window: the row still counts, so it stays.
+    clock.advanceSeconds(300 + 60 + 1);
+    expect(await t.app.background.tickPurge()).toBe(0);
+    await expect(service.start({ to: '+31651860670' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    clock.advanceSeconds(7200);
+    expect(await t.app.background.tickPurge()).toBe(1);
     expect((await service.start({ to: '+31651860670' })).verification.status).toBe('pending');
   });
 

@@ -16,7 +16,7 @@ export class MemoryStore implements Store {
   private closed = false;
 
   constructor() {
-    const verifications = new MemoryVerificationRepo(this.counters);
+    const verifications = new MemoryVerificationRepo();
     this.verifications = verifications;
     this.attempts = new MemoryAttemptRepo((id) => verifications.has(id));
   }

@@ -1,5 +1,4 @@
-import type { MemoryCounterRepo } from './memory-counters.js';
-import type { Verification } from '../../core/index.js';
+import type { FailedChecks, Verification } from '../../core/index.js';
 import type {
   AdvanceArgs,
   CheckArgs,
@@ -36,8 +35,6 @@ export class MemoryVerificationRepo implements VerificationRepo {
   private readonly byExpiry = new SortedIndex();
   /** Pending rows with an armed failover timer only. */
   private readonly byFailover = new SortedIndex();
-
-  constructor(private readonly counters: MemoryCounterRepo) {}
 
   has(id: string): boolean {
     return this.rows.has(id);
@@ -94,14 +91,6 @@ export class MemoryVerificationRepo implements VerificationRepo {
     if (!v) return { kind: 'not_found' };
     const { outcome, write } = decideCheck(v, args);
     if (write) this.write(outcome.verification);
-    if (outcome.kind === 'wrong' && args.failedCounter) {
-      this.counters.hitNow(
-        args.failedCounter.key(outcome.verification),
-        args.failedCounter.windowSeconds,
-        args.nowMs,
-        1,
-      );
-    }
     return { ...outcome, verification: copyVerification(outcome.verification) };
   }
 
@@ -115,6 +104,17 @@ export class MemoryVerificationRepo implements VerificationRepo {
     const { outcome, write } = decideFinish(v, to, nowMs);
     if (write) this.write(outcome.verification);
     return { changed: outcome.changed, verification: copyVerification(outcome.verification) };
+  }
+
+  async listFailedChecks(destination: string, purpose: string, sinceMs: number): Promise<FailedChecks[]> {
+    const ids = this.byKey.get(activeKey(destination, purpose)) ?? [];
+    const rows: FailedChecks[] = [];
+    for (const id of ids) {
+      const v = this.rows.get(id);
+      if (v && v.createdAtMs >= sinceMs && v.failedChecks > 0)
+        rows.push({ createdAtMs: v.createdAtMs, failedChecks: v.failedChecks });
+    }
+    return rows.sort((a, b) => a.createdAtMs - b.createdAtMs);
   }
 
   async advanceChain(args: AdvanceArgs): Promise<boolean> {

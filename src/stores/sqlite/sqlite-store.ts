@@ -54,7 +54,7 @@ export class SqliteStore implements Store {
     }
     this.group = new GroupCommit(this.db, options.path === ':memory:' ? undefined : resolve(options.path));
     this.counters = new SqliteCounterRepo(this.db, this.group);
-    this.verifications = new SqliteVerificationRepo(this.db, this.group, this.counters);
+    this.verifications = new SqliteVerificationRepo(this.db, this.group);
     this.attempts = new SqliteAttemptRepo(this.db, this.group);
     this.purgeTx = this.db.transaction((beforeMs: number, limit: number): number => {
       const removed = this.verifications.deleteExpired(beforeMs, limit);

@@ -1,7 +1,6 @@
-import type { SqliteCounterRepo } from './sqlite-counters.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import type { Verification, VerificationStatus } from '../../core/index.js';
+import type { FailedChecks, Verification, VerificationStatus } from '../../core/index.js';
 import type {
   AdvanceArgs,
   CheckArgs,
@@ -83,6 +82,10 @@ export const VERIFICATION_SQL = {
   findPending: `SELECT * FROM verifications
     WHERE destination = @destination AND purpose = @purpose AND status = 'pending'`,
   findLatest: `SELECT * FROM verifications ${LATEST_OF_KEY}`,
+  // A range of verifications_latest; a number sees few sends per window (cooldown, send limits).
+  listFailedChecks: `SELECT created_at_ms, failed_checks FROM verifications
+    WHERE destination = @destination AND purpose = @purpose AND created_at_ms >= @since_ms
+    AND failed_checks > 0 ORDER BY created_at_ms`,
   update: `UPDATE verifications SET ${MUTABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
   // A check changes only these columns; naming only them keeps SQLite from touching the
   // destination/expiry indexes on the hottest write path.
@@ -139,6 +142,10 @@ export class SqliteVerificationRepo implements VerificationRepo {
     ]
   >;
   private readonly clear: Statement<[{ id: string; at_index: number; now_ms: number }]>;
+  private readonly failedChecks: Statement<
+    [{ destination: string; purpose: string; since_ms: number }],
+    { created_at_ms: number; failed_checks: number }
+  >;
   private readonly countPending: Statement<[{ now_ms: number }], { n: number }>;
   private readonly dueFailovers: Statement<[{ now_ms: number; limit: number }], VerificationRow>;
   private readonly purge: Statement<[{ before_ms: number; limit: number }]>;
@@ -150,9 +157,8 @@ export class SqliteVerificationRepo implements VerificationRepo {
   >;
   private readonly resendTx: Transaction<(args: ResendArgs) => ResendOutcome>;
   /**
-   * Not a db.transaction: it always runs inside the group-commit batch's BEGIN IMMEDIATE, and its
-   * writes are ordered so that a failure between them leaves nothing harmful (see below), which
-   * saves the hottest path a SAVEPOINT and a RELEASE per call.
+   * Not a db.transaction: it always runs inside the group-commit batch's BEGIN IMMEDIATE and
+   * writes with a single statement, which saves the hottest path a SAVEPOINT and a RELEASE per call.
    */
   private readonly checkOp: (args: CheckArgs) => CheckOutcome;
   private readonly finishTx: Transaction<
@@ -162,7 +168,6 @@ export class SqliteVerificationRepo implements VerificationRepo {
   constructor(
     db: Database,
     private readonly group: GroupCommit,
-    private readonly counters: SqliteCounterRepo,
   ) {
     this.insert = db.prepare<VerificationRow>(VERIFICATION_SQL.insert);
     this.select = db.prepare<{ id: string }, VerificationRow>(VERIFICATION_SQL.get);
@@ -189,6 +194,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
       send_count: number | null;
     }>(VERIFICATION_SQL.advanceChain);
     this.clear = db.prepare<{ id: string; at_index: number; now_ms: number }>(VERIFICATION_SQL.clearFailover);
+    this.failedChecks = db.prepare(VERIFICATION_SQL.listFailedChecks);
     this.countPending = db.prepare<{ now_ms: number }, { n: number }>(VERIFICATION_SQL.countActive);
     this.dueFailovers = db.prepare<{ now_ms: number; limit: number }, VerificationRow>(
       VERIFICATION_SQL.listDueFailovers,
@@ -229,16 +235,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
       if (!row) return { kind: 'not_found' };
       const current = toCheckedVerification(row);
       const { outcome, write } = decideCheck(current, args);
-      // The destination's failed-check counter first: if the row update then failed, the wrong
-      // code would only have been counted once too often, never forgotten.
-      if (outcome.kind === 'wrong' && args.failedCounter) {
-        this.counters.hitNow(
-          args.failedCounter.key(outcome.verification),
-          args.failedCounter.windowSeconds,
-          args.nowMs,
-          1,
-        );
-      }
+      // One statement writes the decision, so there is nothing to roll back on a failure.
       if (write && outcome.verification.status === current.status) {
         const next = outcome.verification;
         this.countWrongCode.run({
@@ -329,6 +326,14 @@ export class SqliteVerificationRepo implements VerificationRepo {
   async clearFailover(id: string, atIndex: number, nowMs: number): Promise<void> {
     return this.group.run(() => {
       this.clear.run({ id, at_index: atIndex, now_ms: nowMs });
+    });
+  }
+
+  async listFailedChecks(destination: string, purpose: string, sinceMs: number): Promise<FailedChecks[]> {
+    return this.group.read(() => {
+      return this.failedChecks
+        .all({ destination, purpose, since_ms: sinceMs })
+        .map((row) => ({ createdAtMs: row.created_at_ms, failedChecks: row.failed_checks }));
     });
   }
 

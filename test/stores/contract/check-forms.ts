@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/stores/store.js';
 import { CODE, codeHash, makeVerification, T0, WRONG_CODE } from '../fixtures.js';
 
-/** recordCheck by (destination, purpose), with a row-derived hash and a counter hit in the same step. */
+/** recordCheck by (destination, purpose), hashing against the row found; wrong codes listed per destination. */
 export function checkFormsContract(getStore: () => Store): void {
   describe('recordCheck forms', () => {
     it('checks the latest verification for (destination, purpose), hashing against the row found', async () => {
@@ -30,36 +30,47 @@ export function checkFormsContract(getStore: () => Store): void {
       expect(other.kind).toBe('not_found');
     });
 
-    it('a wrong code hits the failed counter in the same step; a right code does not', async () => {
+    it('lists the wrong codes of (destination, purpose) per verification, oldest first, from sinceMs on', async () => {
       const store = getStore();
-      const v = makeVerification();
-      await store.verifications.insertIfNoActive(v, T0);
-      const failedCounter = {
-        key: (row: { destination: string }) => `fails:${row.destination}`,
-        windowSeconds: 3600,
-      };
-      const wrong = await Promise.all(
-        Array.from({ length: 3 }, (_, i) =>
-          store.verifications.recordCheck({
-            id: v.id,
-            candidateHash: (row) => codeHash(row, WRONG_CODE),
-            nowMs: T0 + i,
-            maxChecks: 5,
-            failedCounter,
-          }),
-        ),
-      );
-      expect(wrong.map((o) => o.kind)).toEqual(['wrong', 'wrong', 'wrong']);
-      expect((await store.counters.peek(`fails:${v.destination}`, T0 + 10)).count).toBe(3);
+      const first = makeVerification({ createdAtMs: T0 });
+      await store.verifications.insertIfNoActive(first, T0);
+      const wrong = (id: string, nowMs: number) =>
+        store.verifications.recordCheck({
+          id,
+          candidateHash: (row) => codeHash(row, WRONG_CODE),
+          nowMs,
+          maxChecks: 3,
+        });
+      await Promise.all([wrong(first.id, T0 + 1), wrong(first.id, T0 + 2), wrong(first.id, T0 + 3)]);
+      // Locked after 3; the next verification of the same number starts at 0 and collects one more.
+      const second = makeVerification({ destination: first.destination, createdAtMs: T0 + 10 });
+      await store.verifications.insertIfNoActive(second, T0 + 10);
+      await wrong(second.id, T0 + 11);
       const right = await store.verifications.recordCheck({
-        id: v.id,
+        id: second.id,
         candidateHash: (row) => codeHash(row, CODE),
-        nowMs: T0 + 11,
-        maxChecks: 5,
-        failedCounter,
+        nowMs: T0 + 12,
+        maxChecks: 3,
       });
       expect(right.kind).toBe('approved');
-      expect((await store.counters.peek(`fails:${v.destination}`, T0 + 12)).count).toBe(3);
+      // A clean verification (no wrong code) and another purpose are not listed.
+      await store.verifications.insertIfNoActive(
+        makeVerification({ destination: first.destination, createdAtMs: T0 + 20 }),
+        T0 + 20,
+      );
+      await store.verifications.insertIfNoActive(
+        makeVerification({ destination: first.destination, purpose: 'signup' }),
+        T0,
+      );
+
+      expect(await store.verifications.listFailedChecks(first.destination, 'login', T0)).toEqual([
+        { createdAtMs: T0, failedChecks: 3 },
+        { createdAtMs: T0 + 10, failedChecks: 1 },
+      ]);
+      expect(await store.verifications.listFailedChecks(first.destination, 'login', T0 + 1)).toEqual([
+        { createdAtMs: T0 + 10, failedChecks: 1 },
+      ]);
+      expect(await store.verifications.listFailedChecks('+15550000000', 'login', T0)).toEqual([]);
     });
   });
 }
