@@ -233,6 +233,11 @@ describe('SqliteStore query plans', () => {
     expectIndexed(VERIFICATION_SQL.getForCheck, 'sqlite_autoindex_verifications_1');
   });
 
+  it('the check writes go to the row by rowid, not through an index', () => {
+    expectIndexed(VERIFICATION_SQL.countWrongCode, 'INTEGER PRIMARY KEY');
+    expectIndexed(VERIFICATION_SQL.checkUpdate, 'INTEGER PRIMARY KEY');
+  });
+
   it('background listings use their indexes', () => {
     expectIndexed(VERIFICATION_SQL.listDueFailovers, 'verifications_failover');
     expectIndexed(ATTEMPT_SQL.listAwaitingReceipt, 'attempts_awaiting');

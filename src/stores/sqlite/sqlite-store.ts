@@ -88,12 +88,12 @@ export class SqliteStore implements Store {
    * COUNTER_SQL), one detail line per plan step, so tests can prove a statement uses its index.
    */
   queryPlan(sql: string): string[] {
-    // Plans do not depend on parameter values, so every named parameter is bound to NULL.
+    // Plans do not depend on parameter values, so every parameter (named or positional) is NULL.
     const names = new Set([...sql.matchAll(/@(\w+)/g)].map((match) => match[1] as string));
-    const params = Object.fromEntries([...names].map((name) => [name, null]));
-    return this.db
-      .prepare<Record<string, null>, { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
-      .all(params)
-      .map((row) => row.detail);
+    const named = Object.fromEntries([...names].map((name) => [name, null]));
+    const positional = Array.from(sql.matchAll(/\?/g), () => null);
+    const plan = this.db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`);
+    const rows = names.size > 0 ? plan.all(named, ...positional) : plan.all(...positional);
+    return rows.map((row) => row.detail);
   }
 }

@@ -76,9 +76,10 @@ export const VERIFICATION_SQL = {
   insert: `INSERT INTO verifications (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
   get: `SELECT * FROM verifications WHERE id = @id`,
   // A check reads only what it compares and answers with: no chain to parse, no sealed code.
-  getForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications WHERE id = @id`,
+  // The rowid comes along so the write that follows goes straight to the row, not through the id index.
+  getForCheck: `SELECT rowid AS row_id, ${CHECK_COLUMNS} FROM verifications WHERE id = ?`,
   lastSend: `SELECT status, last_sent_at_ms FROM verifications ${LATEST_OF_KEY}`,
-  findLatestForCheck: `SELECT ${CHECK_COLUMNS} FROM verifications ${LATEST_OF_KEY}`,
+  findLatestForCheck: `SELECT rowid AS row_id, ${CHECK_COLUMNS} FROM verifications ${LATEST_OF_KEY}`,
   findPending: `SELECT * FROM verifications
     WHERE destination = @destination AND purpose = @purpose AND status = 'pending'`,
   findLatest: `SELECT * FROM verifications ${LATEST_OF_KEY}`,
@@ -89,12 +90,10 @@ export const VERIFICATION_SQL = {
   update: `UPDATE verifications SET ${MUTABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
   // A check changes only these columns; naming only them keeps SQLite from touching the
   // destination/expiry indexes on the hottest write path.
-  checkUpdate: `UPDATE verifications SET status = @status, failed_checks = @failed_checks,
-    updated_at_ms = @updated_at_ms WHERE id = @id`,
+  checkUpdate: `UPDATE verifications SET status = ?, failed_checks = ?, updated_at_ms = ? WHERE rowid = ?`,
   // A wrong code that leaves the row pending: status is in the partial indexes' WHERE clauses,
   // so leaving it out of the SET spares SQLite their maintenance (and their pages in the commit).
-  countWrongCode: `UPDATE verifications SET failed_checks = @failed_checks, updated_at_ms = @updated_at_ms
-    WHERE id = @id`,
+  countWrongCode: `UPDATE verifications SET failed_checks = ?, updated_at_ms = ? WHERE rowid = ?`,
   advanceChain: `UPDATE verifications SET chain_index = @to_index, failover_at_ms = @failover_at_ms,
     updated_at_ms = @now_ms WHERE id = @id AND status = 'pending' AND chain_index = @from_index
     AND (@send_count IS NULL OR send_count = @send_count)`,
@@ -118,17 +117,19 @@ export class SqliteVerificationRepo implements VerificationRepo {
   private readonly select: Statement<[{ id: string }], VerificationRow>;
   private readonly findPending: Statement<[{ destination: string; purpose: string }], VerificationRow>;
   private readonly selectLatest: Statement<[{ destination: string; purpose: string }], VerificationRow>;
-  private readonly selectForCheck: Statement<[{ id: string }], CheckedRow>;
+  private readonly selectForCheck: Statement<[string], CheckedRow & { row_id: number }>;
   private readonly lastSend: Statement<
     [{ destination: string; purpose: string }],
     { status: string; last_sent_at_ms: number }
   >;
-  private readonly selectLatestForCheck: Statement<[{ destination: string; purpose: string }], CheckedRow>;
-  private readonly update: Statement<[VerificationRow]>;
-  private readonly checkUpdate: Statement<
-    [{ id: string; status: string; failed_checks: number; updated_at_ms: number }]
+  private readonly selectLatestForCheck: Statement<
+    [{ destination: string; purpose: string }],
+    CheckedRow & { row_id: number }
   >;
-  private readonly countWrongCode: Statement<[{ id: string; failed_checks: number; updated_at_ms: number }]>;
+  private readonly update: Statement<[VerificationRow]>;
+  // Positional (status, failed_checks, updated_at_ms, rowid): the hottest writes skip named binding.
+  private readonly checkUpdate: Statement<[string, number, number, number]>;
+  private readonly countWrongCode: Statement<[number, number, number]>;
   private readonly advance: Statement<
     [
       {
@@ -178,11 +179,9 @@ export class SqliteVerificationRepo implements VerificationRepo {
       VERIFICATION_SQL.findLatest,
     );
     this.update = db.prepare<VerificationRow>(VERIFICATION_SQL.update);
-    this.selectForCheck = db.prepare<{ id: string }, CheckedRow>(VERIFICATION_SQL.getForCheck);
+    this.selectForCheck = db.prepare(VERIFICATION_SQL.getForCheck);
     this.lastSend = db.prepare(VERIFICATION_SQL.lastSend);
-    this.selectLatestForCheck = db.prepare<{ destination: string; purpose: string }, CheckedRow>(
-      VERIFICATION_SQL.findLatestForCheck,
-    );
+    this.selectLatestForCheck = db.prepare(VERIFICATION_SQL.findLatestForCheck);
     this.checkUpdate = db.prepare(VERIFICATION_SQL.checkUpdate);
     this.countWrongCode = db.prepare(VERIFICATION_SQL.countWrongCode);
     this.advance = db.prepare<{
@@ -230,7 +229,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
     this.checkOp = (args: CheckArgs): CheckOutcome => {
       const row =
         args.id !== undefined
-          ? this.selectForCheck.get({ id: args.id })
+          ? this.selectForCheck.get(args.id)
           : args.latestFor && this.selectLatestForCheck.get(args.latestFor);
       if (!row) return { kind: 'not_found' };
       const current = toCheckedVerification(row);
@@ -238,19 +237,10 @@ export class SqliteVerificationRepo implements VerificationRepo {
       // One statement writes the decision, so there is nothing to roll back on a failure.
       if (write && outcome.verification.status === current.status) {
         const next = outcome.verification;
-        this.countWrongCode.run({
-          id: next.id,
-          failed_checks: next.failedChecks,
-          updated_at_ms: next.updatedAtMs,
-        });
+        this.countWrongCode.run(next.failedChecks, next.updatedAtMs, row.row_id);
       } else if (write) {
         const next = outcome.verification;
-        this.checkUpdate.run({
-          id: next.id,
-          status: next.status,
-          failed_checks: next.failedChecks,
-          updated_at_ms: next.updatedAtMs,
-        });
+        this.checkUpdate.run(next.status, next.failedChecks, next.updatedAtMs, row.row_id);
       }
       return outcome;
     };
