@@ -15,7 +15,7 @@ import {
 } from '../core/index.js';
 import { OtpError } from '../errors/index.js';
 import type { RoutingTable } from '../routing/routing-table.js';
-import type { Store } from '../stores/store.js';
+import type { CheckedVerification, Store } from '../stores/store.js';
 import type { CodeVault } from './code-vault.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './logger.js';
@@ -144,7 +144,9 @@ export class OtpService {
     // verification (the destination's total is summed from those rows at the next send).
     const outcome = await this.o.store.verifications.recordCheck({
       ...target,
-      candidateHash: (v) => this.o.vault.hashCandidate(v, input.code),
+      // A bound function, not an arrow in this literal: tsx (esbuild keepNames) would wrap an arrow
+      // in a defineProperty call on every check.
+      candidateHash: this.hashCandidate.bind(this, input.code),
       nowMs,
       maxChecks: this.o.policy.maxChecks,
     });
@@ -262,6 +264,10 @@ export class OtpService {
       if (v.sendCount === 1) await this.o.store.verifications.finish(v.id, 'failed', this.o.clock.nowMs());
       throw error;
     }
+  }
+
+  private hashCandidate(code: string, v: CheckedVerification): Buffer {
+    return this.o.vault.hashCandidate(v, code);
   }
 
   private assertPending(v: Verification): Verification {

@@ -1,5 +1,12 @@
 import type { Database } from 'better-sqlite3';
 
+/** A call waiting for its batch's COMMIT, with the result it resolves to. */
+interface Waiter {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  result: unknown;
+}
+
 /**
  * Group commit: every store call made in the same turn of the event loop runs inside one
  * BEGIN IMMEDIATE … COMMIT, and its promise resolves only after that COMMIT. Callers therefore
@@ -14,7 +21,7 @@ export class GroupCommit {
    * taking the lock it commits its peers' batches early (always safe: committing sooner).
    */
   private static readonly peersByFile = new Map<string, Set<GroupCommit>>();
-  private waiting: Array<{ settle: () => void; fail: (error: unknown) => void }> = [];
+  private waiting: Array<Waiter> = [];
   private open = false;
 
   constructor(
@@ -38,7 +45,8 @@ export class GroupCommit {
       }
       const result = operation();
       return new Promise<T>((resolve, reject) => {
-        this.waiting.push({ settle: () => resolve(result), fail: reject });
+        // Plain fields, no closure per call: this runs for every store call of every request.
+        this.waiting.push({ resolve: resolve as (value: unknown) => void, reject, result });
       });
     } catch (error) {
       return Promise.reject(error);
@@ -77,9 +85,9 @@ export class GroupCommit {
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      for (const call of batch) call.fail(error);
+      for (const call of batch) call.reject(error);
       return;
     }
-    for (const call of batch) call.settle();
+    for (const call of batch) call.resolve(call.result);
   }
 }
