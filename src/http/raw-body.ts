@@ -20,7 +20,8 @@ function parseJson(text: string, done: Done): void {
   if (text.trim() === '')
     return done(new OtpError('INVALID_JSON', { message: 'The request body is empty.' }));
   try {
-    done(null, JSON.parse(text));
+    // A leading byte-order mark is allowed (RFC 8259 §8.1), as Python's json.loads of bytes allows it.
+    done(null, JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
   } catch {
     done(new OtpError('INVALID_JSON'));
   }

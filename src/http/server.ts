@@ -76,8 +76,9 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
       // body that is not JSON), and everything else as {"detail": …}.
       if (otpError.code === 'INVALID_JSON') {
         // FastAPI reads an empty JSON body as no body: "Field required", not a decode error.
-        const empty = (request.rawBody ?? '').trim() === '';
-        return reply.code(422).send({ detail: [empty ? modelType(undefined) : jsonInvalid()] });
+        const body = request.rawBody ?? '';
+        const empty = body.trim() === '';
+        return reply.code(422).send({ detail: [empty ? modelType(undefined) : jsonInvalid(body)] });
       }
       if (otpError.code === 'UNSUPPORTED_MEDIA_TYPE') {
         return reply.code(422).send({ detail: [modelType(request.rawBody ?? '')] });

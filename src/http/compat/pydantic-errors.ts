@@ -1,3 +1,5 @@
+import { pythonJsonError } from './python-json.js';
+
 /**
  * The reference server is FastAPI + pydantic v2; its 422 bodies are lists of these items. We build
  * the same shape so clients that parse `detail[0].msg` or `detail[0].loc` keep working.
@@ -28,13 +30,18 @@ export function stringType(field: string, input: unknown): PydanticErrorItem {
   return { type: 'string_type', loc: ['body', field], msg: 'Input should be a valid string', input };
 }
 
-export function jsonInvalid(): PydanticErrorItem {
+/**
+ * FastAPI's answer to a body `json.loads` rejects: the position and reason Python reports. Where
+ * Python would have accepted the text (NaN, Infinity) or cannot judge it, the reason is generic.
+ */
+export function jsonInvalid(body: string): PydanticErrorItem {
+  const rejected = pythonJsonError(body);
   return {
     type: 'json_invalid',
-    loc: ['body', 0],
+    loc: ['body', rejected?.position ?? 0],
     msg: 'JSON decode error',
     input: {},
-    ctx: { error: 'Invalid JSON' },
+    ctx: { error: rejected?.message ?? 'Invalid JSON' },
   };
 }
 
