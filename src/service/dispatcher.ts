@@ -16,6 +16,7 @@ import type { MessageRenderer } from './message-renderer.js';
 import type { CodeVault } from './code-vault.js';
 import { maskDestination } from '../core/mask.js';
 import { messagePrice } from '../routing/message-price.js';
+import { withTimeout } from '../providers/call-signal.js';
 
 /** Send failures that count against a route's circuit breaker. */
 const ROUTE_FAULTS: ReadonlySet<ProviderFailureKind> = new Set<ProviderFailureKind>([
@@ -102,20 +103,22 @@ export class Dispatcher {
         deliveredAtMs: undefined,
         country: v.country,
       };
-      const result = await provider.send(
-        {
-          attemptId: attempt.id,
-          verificationId: v.id,
-          to: v.destination,
-          channel: route.channel,
-          text: message.text,
-          subject: message.subject,
-          code,
-          sender: route.sender,
-          locale: v.locale,
-          statusCallbackUrl: `${this.o.publicUrl}/v1/webhooks/dlr/${encodeURIComponent(provider.name)}`,
-        },
-        { signal: AbortSignal.timeout(this.o.sendTimeoutMs) },
+      const result = await withTimeout(this.o.sendTimeoutMs, (signal) =>
+        provider.send(
+          {
+            attemptId: attempt.id,
+            verificationId: v.id,
+            to: v.destination,
+            channel: route.channel,
+            text: message.text,
+            subject: message.subject,
+            code,
+            sender: route.sender,
+            locale: v.locale,
+            statusCallbackUrl: `${this.o.publicUrl}/v1/webhooks/dlr/${encodeURIComponent(provider.name)}`,
+          },
+          { signal },
+        ),
       );
       if (result.ok) {
         this.o.routing.recordOutcome(route.id, true);
