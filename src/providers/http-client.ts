@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { failure, type ProviderFailureResult } from './provider.js';
+import { withTimeout } from './call-signal.js';
 
 /**
  * The one HTTP client every HTTP-based adapter uses: keep-alive connection pools per origin
@@ -15,6 +16,8 @@ export interface HttpRequest {
   /** A string body is sent as-is; set the content-type header yourself. */
   body?: string;
   signal: AbortSignal;
+  /** The adapter's own limit for this request, on top of the caller's signal. */
+  timeoutMs?: number | undefined;
 }
 
 export interface HttpResponse {
@@ -30,12 +33,16 @@ export async function httpRequest(
   req: HttpRequest,
   dispatcher: Dispatcher = sharedAgent,
 ): Promise<HttpOutcome> {
+  return withTimeout(req.timeoutMs, (signal) => send(req, signal, dispatcher), req.signal);
+}
+
+async function send(req: HttpRequest, signal: AbortSignal, dispatcher: Dispatcher): Promise<HttpOutcome> {
   try {
     const res = await request(req.url, {
       method: req.method,
       headers: req.headers,
       body: req.body,
-      signal: req.signal,
+      signal,
       dispatcher,
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -43,7 +50,7 @@ export async function httpRequest(
     const text = await res.body.text();
     return { ok: true, response: { status: res.statusCode, headers: res.headers, text } };
   } catch (error) {
-    if (req.signal.aborted) return failure('timeout', 'provider did not answer in time');
+    if (signal.aborted) return failure('timeout', 'provider did not answer in time');
     const code = (error as { code?: unknown }).code;
     return failure('network', `connection failed${typeof code === 'string' ? ` (${code})` : ''}`);
   }

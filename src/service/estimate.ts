@@ -2,6 +2,7 @@ import type { Channel } from '../core/index.js';
 import type { Router } from '../routing/router.js';
 import { messagePrice } from '../routing/message-price.js';
 import type { MessageRenderer } from './message-renderer.js';
+import { withTimeout } from '../providers/call-signal.js';
 
 export interface EstimateDeps {
   routing: Router;
@@ -55,9 +56,9 @@ export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
       sufficient_balance: null,
     };
     if (index === 0 && provider?.estimate) {
-      const quoted = await provider.estimate(
-        { to: input.destination, channel: route.channel, text, sender: route.sender },
-        { signal: AbortSignal.timeout(5000) },
+      const estimate = provider.estimate.bind(provider);
+      const quoted = await withTimeout(5000, (signal) =>
+        estimate({ to: input.destination, channel: route.channel, text, sender: route.sender }, { signal }),
       );
       if (quoted.ok) {
         totalPriceMicros = quoted.priceMicros;
@@ -72,7 +73,8 @@ export async function estimateSend(deps: EstimateDeps, input: EstimateInput) {
         };
       }
     } else if (index === 0 && provider?.balance) {
-      const reported = await provider.balance({ signal: AbortSignal.timeout(5000) });
+      const balanceOf = provider.balance.bind(provider);
+      const reported = await withTimeout(5000, (signal) => balanceOf({ signal }));
       if (reported.ok) {
         balance = {
           balance_micros: reported.balanceMicros,

@@ -28,4 +28,28 @@ describe('withTimeout', () => {
     );
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it("follows the caller's signal too, and lets go of it afterwards", async () => {
+    const parent = new AbortController();
+    const removal = vi.spyOn(parent.signal, 'removeEventListener');
+    const pending = withTimeout(
+      60_000,
+      (signal) =>
+        new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(signal.aborted))),
+      parent.signal,
+    );
+    parent.abort();
+    await expect(pending).resolves.toBe(true);
+    expect(removal).toHaveBeenCalledWith('abort', expect.any(Function));
+    const already = new AbortController();
+    already.abort();
+    await expect(withTimeout(60_000, async (signal) => signal.aborted, already.signal)).resolves.toBe(true);
+  });
+
+  it("without a timeout, passes the caller's signal through", async () => {
+    const parent = new AbortController();
+    await expect(
+      withTimeout(undefined, async (signal) => signal === parent.signal, parent.signal),
+    ).resolves.toBe(true);
+  });
 });

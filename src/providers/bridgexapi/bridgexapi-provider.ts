@@ -15,7 +15,6 @@ import {
 import { bridgeDetail, bridgeFailure } from './bridgexapi-errors.js';
 import { mapBridgeStatus } from './bridgexapi-status.js';
 import { decodeOrderTrackingId, encodeOrderTrackingId, type OrderTrackingRef } from './order-tracking-id.js';
-import { callSignal } from '../call-signal.js';
 
 export interface BridgeXApiOptions {
   name: string;
@@ -93,9 +92,6 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
   const base = `${(options.baseUrl ?? 'https://hi.bridgexapi.io').replace(/\/+$/, '')}/api/v1`;
   const headers = { 'X-API-KEY': options.apiKey, Accept: 'application/json' };
 
-  const signalFor = (callOptions: CallOptions): AbortSignal =>
-    callSignal(callOptions.signal, options.timeoutMs);
-
   /** One round trip; 2xx bodies that are not a JSON object are malformed, error bodies are mapped. */
   async function call(
     method: 'GET' | 'POST',
@@ -108,7 +104,8 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
       method,
       headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: signalFor(callOptions),
+      signal: callOptions.signal,
+      timeoutMs: options.timeoutMs,
     });
     if (!outcome.ok) return outcome;
     const { status, text } = outcome.response;

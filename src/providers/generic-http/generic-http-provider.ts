@@ -12,7 +12,6 @@ import {
 } from '../provider.js';
 import { readScalar } from './dot-path.js';
 import { compileTemplate, type TemplateValues } from './template.js';
-import { callSignal } from '../call-signal.js';
 
 export interface GenericHttpSignature {
   /** Header carrying the signature, e.g. 'x-signature' (case-insensitive). */
@@ -101,9 +100,6 @@ export function createGenericHttpProvider(options: GenericHttpOptions): GenericH
     Object.entries(report?.statusMap ?? {}).map(([word, status]) => [word.toLowerCase(), status]),
   );
 
-  const signalFor = (callOptions: CallOptions): AbortSignal =>
-    callSignal(callOptions.signal, options.timeoutMs);
-
   return {
     name: options.name,
     type: 'generic-http',
@@ -129,7 +125,8 @@ export function createGenericHttpProvider(options: GenericHttpOptions): GenericH
         method,
         headers,
         ...(renderBody ? { body: renderBody(values) } : {}),
-        signal: signalFor(callOptions),
+        signal: callOptions.signal,
+        timeoutMs: options.timeoutMs,
       });
       if (!outcome.ok) return outcome;
       const { status, text } = outcome.response;

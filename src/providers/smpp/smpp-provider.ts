@@ -12,7 +12,7 @@ import { canonicalSubmitId, type ReceiptIdFormat } from './message-id-format.js'
 import { SmppConnection } from './smpp-connection.js';
 import { readReceipt } from './smpp-receipt.js';
 import { submitFailure } from './smpp-status.js';
-import { callSignal } from '../call-signal.js';
+import { withTimeout } from '../call-signal.js';
 
 export interface SmppOptions {
   name: string;
@@ -91,7 +91,6 @@ export function createSmppProvider(options: SmppOptions): SmppProvider {
     async send(message: OutboundMessage, callOptions: CallOptions): Promise<SendResult> {
       if (message.channel !== 'sms')
         return failure('unsupported', `smpp: channel ${message.channel} not offered`);
-      const signal = callSignal(callOptions.signal, options.submitTimeoutMs);
       const submit = {
         ...sourceAddress(message.sender ?? options.sourceAddr, options),
         dest_addr_ton: 1,
@@ -100,7 +99,11 @@ export function createSmppProvider(options: SmppOptions): SmppProvider {
         registered_delivery: 1, // a receipt for the final outcome, success or failure
         ...encodeText(message.text),
       };
-      const outcome = await connection.request(signal, (session, done) => session.submit_sm(submit, done));
+      const outcome = await withTimeout(
+        options.submitTimeoutMs,
+        (signal) => connection.request(signal, (session, done) => session.submit_sm(submit, done)),
+        callOptions.signal,
+      );
       if (!outcome.ok) return outcome;
       const response = outcome.pdu;
       if (response.command_status !== 0) return submitFailure(response.command_status);

@@ -13,7 +13,6 @@ import {
 import { buildCreateRequest } from './twilio-request.js';
 import { verifyTwilioSignature } from './twilio-signature.js';
 import { mapTwilioStatus, twilioErrorFailure } from './twilio-status.js';
-import { callSignal } from '../call-signal.js';
 
 export interface TwilioOptions {
   name: string;
@@ -50,9 +49,6 @@ export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
     ...(options.from ? (['voice'] as const) : []),
   ];
 
-  const signalFor = (callOptions: CallOptions): AbortSignal =>
-    callSignal(callOptions.signal, options.timeoutMs);
-
   return {
     name: options.name,
     type: 'twilio',
@@ -72,7 +68,8 @@ export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: create.form.toString(),
-        signal: signalFor(callOptions),
+        signal: callOptions.signal,
+        timeoutMs: options.timeoutMs,
       });
       if (!outcome.ok) return outcome;
       const { status, text } = outcome.response;
@@ -99,7 +96,8 @@ export function createTwilioProvider(options: TwilioOptions): TwilioProvider {
         url: `${base}/${resource}/${encodeURIComponent(providerMessageId)}.json`,
         method: 'GET',
         headers: { authorization, accept: 'application/json' },
-        signal: signalFor(callOptions),
+        signal: callOptions.signal,
+        timeoutMs: options.timeoutMs,
       });
       // Unknown id, transport error or unreadable answer: nothing known yet, the poller retries.
       if (!outcome.ok || outcome.response.status !== 200) return undefined;

@@ -14,7 +14,6 @@ import {
 import { isGsm7 } from './gsm7.js';
 import { verifyVonageSignature, type VonageSignatureMethod } from './vonage-signature.js';
 import { mapVonageDlrStatus, vonageSendFailure } from './vonage-status.js';
-import { callSignal } from '../call-signal.js';
 
 export interface VonageOptions {
   name: string;
@@ -73,9 +72,6 @@ export function createVonageProvider(options: VonageOptions): VonageProvider {
   // Basic auth keeps the secret out of URLs (and so out of proxy logs) where the API allows it.
   const basicAuth = `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')}`;
 
-  const signalFor = (callOptions: CallOptions): AbortSignal =>
-    callSignal(callOptions.signal, options.timeoutMs);
-
   return {
     name: options.name,
     type: 'vonage',
@@ -101,7 +97,8 @@ export function createVonageProvider(options: VonageOptions): VonageProvider {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form.toString(),
-        signal: signalFor(callOptions),
+        signal: callOptions.signal,
+        timeoutMs: options.timeoutMs,
       });
       if (!outcome.ok) return outcome;
       const { status, text } = outcome.response;
@@ -143,7 +140,8 @@ export function createVonageProvider(options: VonageOptions): VonageProvider {
         url: `${base}/account/get-balance`,
         method: 'GET',
         headers: { authorization: basicAuth, accept: 'application/json' },
-        signal: signalFor(callOptions),
+        signal: callOptions.signal,
+        timeoutMs: options.timeoutMs,
       });
       if (!outcome.ok) return outcome;
       const { status, text } = outcome.response;
