@@ -71,11 +71,12 @@ export function registerFormBodyParser(scope: FastifyInstance): void {
 }
 
 /**
- * The reference FastAPI server's body handling for its JSON-model endpoints: a body without a
- * Content-Type is parsed as JSON, and a body of any other media type (a form, text/plain) is
- * handed to validation as the raw text, which then fails with pydantic's 422
- * `model_attributes_type` (the route's own validation builds it). An empty body is no body.
- * Register it inside the plugin of the reference routes only.
+ * The reference FastAPI server's body handling for its JSON-model endpoints, as current FastAPI
+ * does it: a body that is not declared JSON (no Content-Type, a form, text/plain) is handed to
+ * validation as the raw text, which then fails with pydantic's 422 `model_attributes_type` (the
+ * route's own validation builds it). Reading an undeclared body as JSON would let any web page
+ * trigger sends: a browser posts a Blob with no Content-Type and no CORS preflight. An empty body
+ * is no body. Register it inside the plugin of the reference routes only.
  */
 export function registerReferenceBodyParsers(scope: FastifyInstance): void {
   scope.addContentTypeParser(
@@ -84,7 +85,6 @@ export function registerReferenceBodyParsers(scope: FastifyInstance): void {
     (request: FastifyRequest, body: string | Buffer, done: Done) => {
       const text = asText(body);
       request.rawBody = text;
-      if (request.headers['content-type'] === undefined) return parseJson(text, done);
       done(null, text === '' ? undefined : text);
     },
   );

@@ -168,6 +168,16 @@ describe('POST /send-otp', () => {
     const invalid = await t.request('POST', '/send-otp', { phone_number: '1234567890' });
     expect(invalid.status).toBe(422);
     expect(invalid.body.detail[0]).toMatchObject({ loc: ['body', 'phone_number'], input: '1234567890' });
+    // A JSON text without Content-Type is not read as JSON (a web page could post it cross-site).
+    const undeclared = await fetch(`${t.url}/send-otp`, {
+      method: 'POST',
+      body: new Blob([JSON.stringify({ phone_number: '31651869876' })]),
+    });
+    expect(undeclared.status).toBe(422);
+    expect(((await undeclared.json()) as { detail: Array<{ type: string }> }).detail[0]?.type).toBe(
+      'model_attributes_type',
+    );
+    expect(t.app.sandbox?.listOutbox(10_000).some((m) => m.to === '+31651869876')).toBe(false);
     const noBody = await fetch(`${t.url}/send-otp`, { method: 'POST' });
     expect(noBody.status).toBe(422);
     expect(((await noBody.json()) as { detail: unknown }).detail).toEqual([
