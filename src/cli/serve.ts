@@ -63,8 +63,12 @@ export async function serve(): Promise<void> {
     if (closing) return;
     closing = true;
     app.logger.info({ event: 'server.stopping', signal }, 'shutting down');
+    // Requests in flight may finish; after the grace period their connections are cut.
+    const cut = setTimeout(() => server.server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+    cut.unref();
     try {
       await server.close();
+      clearTimeout(cut);
       await app.close();
     } catch (error) {
       app.logger.error({ event: 'server.stop_failed', err: error }, 'shutdown did not complete cleanly');

@@ -40,6 +40,10 @@ export interface Config {
   };
   sandbox: { testNumbers: Record<string, string>; deliveryStatus: DeliveryStatus };
   maxBodyBytes: number;
+  /** A client must have sent its whole request (headers and body) within this, or it gets a 408. */
+  requestTimeoutSeconds: number;
+  /** On SIGTERM, in-flight requests get this long to finish before their connections are cut. */
+  shutdownGraceSeconds: number;
   purgeIntervalSeconds: number;
   failoverPollMs: number;
   receiptPollSeconds: number;

@@ -157,6 +157,8 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
       deliveryStatus: raw.sandbox?.deliveryStatus ?? 'delivered',
     },
     maxBodyBytes: raw.maxBodyBytes ?? 16_384,
+    requestTimeoutSeconds: raw.requestTimeoutSeconds ?? 30,
+    shutdownGraceSeconds: raw.shutdownGraceSeconds ?? 10,
     purgeIntervalSeconds: raw.purgeIntervalSeconds ?? 60,
     failoverPollMs: raw.failoverPollMs ?? 500,
     receiptPollSeconds: raw.receiptPollSeconds ?? 10,

@@ -143,6 +143,8 @@ export const ConfigFileSchema = Type.Object(
       ),
     ),
     maxBodyBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 1_048_576 })),
+    requestTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+    shutdownGraceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
     purgeIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
     failoverPollMs: Type.Optional(Type.Integer({ minimum: 10 })),
     receiptPollSeconds: Type.Optional(Type.Integer({ minimum: 1 })),

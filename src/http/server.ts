@@ -26,9 +26,18 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   // Request ids only correlate logs and errors; a per-process prefix plus a counter is unique and cheap.
   const nextRequestId = () => `req_${requestIdPrefix}${(requestCounter++).toString(36)}`;
   const routeMethods = new RouteMethods();
+  const requestTimeoutMs = config.requestTimeoutSeconds * 1000;
   const fastify = Fastify({
     logger: config.requestLogging ? { level: config.logLevel } : false,
     bodyLimit: config.maxBodyBytes,
+    // Fastify turns Node's whole-request timeout off; a client that stalls inside its body would
+    // otherwise hold the connection (and a clean shutdown) forever. Node ignores the limit while
+    // the headers timeout is longer, and checks deadlines on a timer (every 30 s by default).
+    requestTimeout: requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 2),
+    },
     trustProxy: false,
     genReqId: nextRequestId,
     // `/health/` is `/health`, `/v1/routes/` is `/v1/routes`.

@@ -128,6 +128,42 @@ describe('otpgate serve (bin/otpgate.js) and signals', () => {
   );
 });
 
+describe('otpgate serve shutdown with a request stuck in flight', () => {
+  it(
+    'SIGTERM cuts a connection that stalls inside its body after shutdownGraceSeconds, then exits 0',
+    { timeout: 60_000 },
+    async () => {
+      const dir = tempDir();
+      const configPath = join(dir, 'otpgate.json');
+      // A long request timeout, so only the shutdown grace can end the stalled request.
+      writeFileSync(configPath, JSON.stringify({ requestTimeoutSeconds: 600, shutdownGraceSeconds: 1 }));
+      const child = start({ OTPGATE_DATA_DIR: join(dir, 'data'), OTPGATE_CONFIG: configPath });
+      const lines: string[] = [];
+      const url = await started(child, lines);
+      const { port } = new URL(url);
+      const { connect } = await import('node:net');
+      const stalled = connect(Number(port), '127.0.0.1', () => {
+        stalled.write(
+          'POST /send-otp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"pho',
+        );
+      });
+      stalled.on('error', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, sig) => resolve({ code, signal: sig })),
+      );
+      const signalledAt = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalledAt).toBeLessThan(15_000);
+      const events = lines.map((l) => JSON.parse(l) as { event?: string });
+      expect(events).toContainEqual(expect.objectContaining({ event: 'server.stopped' }));
+      stalled.destroy();
+    },
+  );
+});
+
 describe('otpgate serve start-up failures: one line, a distinct exit status', () => {
   it(
     'port in use: exit 69, "cannot listen on HOST:PORT: address already in use"',

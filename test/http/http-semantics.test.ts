@@ -273,6 +273,37 @@ describe("requests Node's HTTP parser refuses", () => {
   });
 });
 
+describe('a client that stalls inside its body', () => {
+  it('gets a 408 once requestTimeoutSeconds have passed, and the connection is closed', async () => {
+    const slow = await startTestServer({ config: { requestTimeoutSeconds: 1 } });
+    try {
+      const { port } = new URL(slow.url);
+      const startedMs = Date.now();
+      const raw = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(
+            'POST /send-otp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"phone',
+          );
+        });
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+        socket.on('error', () => resolve(received));
+        socket.on('close', () => resolve(received));
+      });
+      const res = parseRaw(raw);
+      expect([res.status, res.headers.connection, res.body.error.code]).toEqual([
+        408,
+        'close',
+        'REQUEST_TIMEOUT',
+      ]);
+      // The deadline is checked every second here, not every 30 s (Node's default).
+      expect(Date.now() - startedMs).toBeLessThan(10_000);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 describe('GET /v1/routes', () => {
   it('health is snake_case like the rest of the API, with nulls before there is data', async () => {
     const res = await t.request('GET', '/v1/routes');
