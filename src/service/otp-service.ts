@@ -183,7 +183,11 @@ export class OtpService {
   async cancel(id: string): Promise<Verification> {
     const result = await this.o.store.verifications.finish(id, 'canceled', this.o.clock.nowMs());
     if (!result) throw new OtpError('VERIFICATION_NOT_FOUND');
-    if (!result.changed) this.assertPending(result.verification);
+    if (!result.changed) {
+      // Whatever ended it (approval, expiry, a lock-out), there is nothing left to cancel: 409.
+      const status = effectiveStatus(result.verification, this.o.clock.nowMs());
+      throw new OtpError('VERIFICATION_NOT_PENDING', { details: { status } });
+    }
     this.o.logger.info({ event: 'verification.canceled', verification: id }, 'verification canceled');
     return result.verification;
   }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/harness.js';
+import { ManualClock } from '../../src/core/index.js';
 
 /** The reference FastAPI server's contract (research §1), field for field. */
 let t: TestServer;
@@ -263,6 +264,25 @@ describe('POST /verify-otp', () => {
     });
     expect(locked.status).toBe(429);
     expect(locked.body).toEqual({ detail: 'OTP attempts exceeded.' });
+  });
+
+  it('a lock-out answers 429 until the code would have expired, then 404', async () => {
+    await t.close();
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    t = await startTestServer({ overrides: { clock } });
+    const sent = await t.request('POST', '/send-otp', { phone_number: '31651860671' });
+    const wrong = sent.body.debug_code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++)
+      await t.request('POST', '/verify-otp', { phone_number: '31651860671', code: wrong });
+    clock.advanceSeconds(299);
+    const locked = await t.request('POST', '/verify-otp', { phone_number: '31651860671', code: wrong });
+    expect([locked.status, locked.body]).toEqual([429, { detail: 'OTP attempts exceeded.' }]);
+    clock.advanceSeconds(1);
+    const gone = await t.request('POST', '/verify-otp', { phone_number: '31651860671', code: wrong });
+    expect([gone.status, gone.body]).toEqual([
+      404,
+      { detail: 'No active OTP found for this phone number and purpose.' },
+    ]);
   });
 
   it('answers 404 for numbers and purposes without a code, and 422 for non-numeric codes', async () => {

@@ -228,6 +228,26 @@ describe('read, cancel and resend', () => {
     expect([missing.status, missing.body.error.code]).toEqual([404, 'VERIFICATION_NOT_FOUND']);
   });
 
+  it('cancel of a locked or approved verification is 409 VERIFICATION_NOT_PENDING with its status', async () => {
+    const locked = await start({ to: '+31651860672' });
+    const wrong = locked.body.debug_code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++)
+      await t.request('POST', '/v1/verifications/check', { id: locked.body.id, code: wrong });
+    const cancelLocked = await t.request('POST', `/v1/verifications/${locked.body.id}/cancel`);
+    expect([cancelLocked.status, cancelLocked.body.error.code, cancelLocked.body.error.details]).toEqual([
+      409,
+      'VERIFICATION_NOT_PENDING',
+      { status: 'max_attempts_reached' },
+    ]);
+    const approved = await start({ to: '+31651860673' });
+    await t.request('POST', '/v1/verifications/check', {
+      id: approved.body.id,
+      code: approved.body.debug_code,
+    });
+    const cancelApproved = await t.request('POST', `/v1/verifications/${approved.body.id}/cancel`);
+    expect([cancelApproved.status, cancelApproved.body.error.details]).toEqual([409, { status: 'approved' }]);
+  });
+
   it('resend inside the cooldown is refused with Retry-After', async () => {
     const sent = await start();
     const res = await t.request('POST', `/v1/verifications/${sent.body.id}/resend`);

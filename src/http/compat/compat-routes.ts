@@ -57,7 +57,12 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
               .code(400)
               .send({ detail: `Invalid OTP. Attempts left: ${outcome.attemptsRemaining}` });
           case 'not_pending':
-            if (outcome.status === 'max_attempts_reached') {
+            // A lock-out answers 429 for as long as the code would have lived; after that the
+            // number simply has no code (404), as with the reference once its record is gone.
+            if (
+              outcome.status === 'max_attempts_reached' &&
+              app.clock.nowMs() < outcome.verification.expiresAtMs
+            ) {
               return reply.code(429).send({ detail: 'OTP attempts exceeded.' });
             }
             return reply.code(404).send({ detail: 'No active OTP found for this phone number and purpose.' });
