@@ -140,6 +140,9 @@ describe('POST /send-otp', () => {
       ['3.0', 3],
       ['+3', 3],
       [' 4 ', 4],
+      ['0_3', 3],
+      ['3_0', ['less_than_equal', 'Input should be less than or equal to 8']],
+      ['3__0', ['int_parsing', 'Input should be a valid integer, unable to parse string as an integer']],
       [5.0, 5],
       [false, ['greater_than_equal', 'Input should be greater than or equal to 1']],
       [3.5, ['int_from_float', 'Input should be a valid integer, got a number with a fractional part']],
@@ -264,6 +267,21 @@ describe('POST /verify-otp', () => {
     });
     expect(locked.status).toBe(429);
     expect(locked.body).toEqual({ detail: 'OTP attempts exceeded.' });
+  });
+
+  it("strips and counts like Python: str.strip()'s whitespace, len() in characters", async () => {
+    const emoji = await t.request('POST', '/send-otp', {
+      phone_number: '31651860674',
+      purpose: '😀'.repeat(30),
+    });
+    expect([emoji.status, emoji.body.purpose]).toEqual([200, '😀'.repeat(30)]);
+    // \x1f is whitespace to Python (stripped); the byte-order mark is not (so not a digit either).
+    const separator = await t.request('POST', '/send-otp', { phone_number: '31651860675\u001f' });
+    expect(separator.status).toBe(200);
+    const mark = await t.request('POST', '/send-otp', { phone_number: '\uFEFF31651860676' });
+    expect([mark.status, mark.body.detail?.[0]?.loc]).toEqual([422, ['body', 'phone_number']]);
+    const v1 = await t.request('POST', '/v1/verifications', { to: '+31651860677', purpose: '😀'.repeat(30) });
+    expect(v1.status).toBe(201);
   });
 
   it('a lock-out answers 429 until the code would have expired, then 404', async () => {

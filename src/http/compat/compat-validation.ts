@@ -1,4 +1,5 @@
 import { missing, modelType, stringType, valueError, type PydanticErrorItem } from './pydantic-errors.js';
+import { pythonLength, pythonStrip } from './python-text.js';
 
 export interface CompatSendInput {
   phoneNumber: string;
@@ -40,7 +41,7 @@ export function parseVerify(body: unknown): Parsed<CompatVerifyInput> {
   if (!('code' in body)) errors.push(missing('code', body));
   else if (typeof body.code !== 'string') errors.push(stringType('code', body.code));
   else {
-    code = body.code.trim();
+    code = pythonStrip(body.code);
     if (!/^[0-9]+$/.test(code)) errors.push(valueError('code', 'code must be numeric.', body.code));
   }
   const purpose = purposeField(body, errors);
@@ -64,7 +65,7 @@ function phoneField(
     errors.push(stringType('phone_number', raw));
     return undefined;
   }
-  const value = raw.trim();
+  const value = pythonStrip(raw);
   const digits = value.startsWith('+') ? value.slice(1) : value;
   if (!/^[0-9]+$/.test(digits)) {
     errors.push(valueError('phone_number', 'phone_number must contain digits only.', raw));
@@ -84,13 +85,13 @@ function purposeField(body: Record<string, unknown>, errors: PydanticErrorItem[]
     errors.push(stringType('purpose', raw));
     return undefined;
   }
-  const value = raw.trim().toLowerCase();
+  const value = pythonStrip(raw).toLowerCase();
   if (value.length === 0) {
     errors.push(valueError('purpose', 'purpose cannot be empty.', raw));
     return undefined;
   }
   // The reference caps purpose at 50 only on send; otpgate's store needs the cap on both.
-  if (value.length > 50) {
+  if (pythonLength(value) > 50) {
     errors.push(valueError('purpose', 'purpose must be 50 characters or less.', raw));
     return undefined;
   }
@@ -138,8 +139,9 @@ function laxInt(raw: unknown): number | { type: string; msg: string } {
     };
   }
   if (typeof raw === 'string') {
-    const match = /^\s*([+-]?[0-9]+)(?:\.0*)?\s*$/.exec(raw);
-    const value = match ? Number(match[1]) : NaN;
+    // Underscores between digits are allowed, as in Python's int() ("0_3" is 3).
+    const match = /^\s*([+-]?[0-9]+(?:_[0-9]+)*)(?:\.0*)?\s*$/.exec(raw);
+    const value = match ? Number(match[1]!.replaceAll('_', '')) : NaN;
     if (Number.isSafeInteger(value)) return value;
     return {
       type: 'int_parsing',
