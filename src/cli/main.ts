@@ -20,7 +20,9 @@ program
   .addHelpText('after', EXIT_HELP)
   // Usage errors exit 64, not commander's 1, which `check` uses for "the code is not valid".
   // Set before the commands are added: they inherit it.
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage));
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage))
+  // Usage errors read like every other failure: one `otpgate: …` line (commander says `error: …`).
+  .configureOutput({ outputError: (text, write) => write(`otpgate: ${text.replace(/^error: /, '')}`) });
 
 const defaultHost = process.env.HOST ?? '127.0.0.1';
 const defaultUrl =

@@ -203,7 +203,9 @@ describe('otpgate CLI when the server cannot be reached', () => {
   it('a missing argument is a usage error: exit 64', { timeout: 30_000 }, async () => {
     const result = await cli(['check', 'ver_x']);
     expect(result.code).toBe(64);
-    expect(result.stderr).toContain("missing required argument 'code'");
+    expect(result.stderr).toBe("otpgate: missing required argument 'code'\n");
+    const unknown = await cli(['send', '+31651860670', '--bogus']);
+    expect([unknown.code, unknown.stderr]).toEqual([64, "otpgate: unknown option '--bogus'\n"]);
   });
 });
 
