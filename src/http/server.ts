@@ -104,6 +104,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     const path = pathOf(request.url);
     const allowed = routeMethods.allowed(path);
     const reference = COMPAT_PATHS.has(path);
+    if (reference) reply.header('x-process-time-ms', reply.elapsedTime.toFixed(2));
     if (allowed.length > 0) {
       // The path exists, the method does not (OPTIONS included: there is no CORS support).
       reply.header('allow', allowed.join(', '));

@@ -284,6 +284,33 @@ describe('POST /verify-otp', () => {
     expect(v1.status).toBe(201);
   });
 
+  it('serves the reference GET /config and its X-Process-Time-Ms header on every reference answer', async () => {
+    const settings = await fetch(`${t.url}/config`);
+    expect(await settings.json()).toEqual({
+      otp_length: 6,
+      otp_ttl_seconds: 300,
+      otp_send_cooldown_seconds: 45,
+      otp_max_attempts: 5,
+      default_route_id: 3,
+      default_caller_id: t.app.routing.route(3)?.sender ?? null,
+      debug_otp: true,
+    });
+    const answers = [
+      settings,
+      await fetch(`${t.url}/health`),
+      await fetch(`${t.url}/send-otp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      }),
+      await fetch(`${t.url}/verify-otp`, { method: 'GET' }),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 422, 405]);
+    for (const res of answers) expect(res.headers.get('x-process-time-ms')).toMatch(/^\d+\.\d{2}$/);
+    // Not a v1 header.
+    expect((await fetch(`${t.url}/healthz`)).headers.get('x-process-time-ms')).toBeNull();
+  });
+
   it('a lock-out answers 429 until the code would have expired, then 404', async () => {
     await t.close();
     const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
@@ -391,5 +418,9 @@ describe('API token (API_AUTH_TOKEN)', () => {
     expect((await t.request('GET', '/healthz/')).status).toBe(200);
     const slashed = await t.request('POST', '/send-otp/', { phone_number: '31651860670' });
     expect([slashed.status, slashed.body]).toEqual([401, { detail: 'Unauthorized.' }]);
+    const settings = await t.request('GET', '/config');
+    expect([settings.status, settings.body]).toEqual([401, { detail: 'Unauthorized.' }]);
+    const allowed = await t.request('GET', '/config', undefined, { authorization: 'Bearer sekrit-token' });
+    expect([allowed.status, allowed.body.otp_length]).toEqual([200, 6]);
   });
 });

@@ -7,7 +7,7 @@ import { parseSend, parseVerify } from './compat-validation.js';
 import { compatErrorBody } from './compat-errors.js';
 import { COMPAT_SCHEMAS } from './compat-schemas.js';
 
-export const COMPAT_PATHS = new Set(['/send-otp', '/verify-otp', '/health']);
+export const COMPAT_PATHS = new Set(['/send-otp', '/verify-otp', '/health', '/config']);
 
 /**
  * The reference FastAPI server's contract, field for field (research §1): POST /send-otp,
@@ -18,6 +18,11 @@ export const COMPAT_PATHS = new Set(['/send-otp', '/verify-otp', '/health']);
 export function compatRoutes(app: App, version: string): FastifyPluginAsync {
   const { service, config } = app;
   return async (fastify) => {
+    // The reference's timing middleware: every answer of these paths says how long it took.
+    fastify.addHook('onSend', async (_request, reply) => {
+      reply.header('x-process-time-ms', reply.elapsedTime.toFixed(2));
+    });
+
     fastify.post('/send-otp', { schema: COMPAT_SCHEMAS.send }, async (request, reply) => {
       const parsed = parseSend(request.body, config.defaultRouteId);
       if (!parsed.ok) return reply.code(422).send({ detail: parsed.errors });
@@ -76,6 +81,17 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
         return sendCompatError(reply, error, 'verify', phoneInputOf(request.body));
       }
     });
+
+    // The reference's settings view (behind the token when one is set, like its own).
+    fastify.get('/config', { schema: COMPAT_SCHEMAS.config }, async () => ({
+      otp_length: config.policy.codeLength,
+      otp_ttl_seconds: config.policy.ttlSeconds,
+      otp_send_cooldown_seconds: config.policy.resendCooldownSeconds,
+      otp_max_attempts: config.policy.maxChecks,
+      default_route_id: config.defaultRouteId,
+      default_caller_id: app.routing.route(config.defaultRouteId)?.sender ?? null,
+      debug_otp: config.debugCodes,
+    }));
 
     fastify.get('/health', { schema: COMPAT_SCHEMAS.health }, async () => ({
       status: 'ok',

@@ -56,6 +56,22 @@ export const COMPAT_SCHEMAS = {
       429: Detail,
     },
   },
+  config: {
+    tags: ['reference-compatible'],
+    summary: 'Code settings (reference FastAPI server contract)',
+    response: {
+      200: Type.Object({
+        otp_length: Type.Integer(),
+        otp_ttl_seconds: Type.Integer(),
+        otp_send_cooldown_seconds: Type.Integer(),
+        otp_max_attempts: Type.Integer(),
+        default_route_id: Type.Integer(),
+        default_caller_id: Nullable('string'),
+        debug_otp: Type.Boolean(),
+      }),
+      401: Unauthorized,
+    },
+  },
   health: {
     tags: ['reference-compatible'],
     summary: 'Health (reference FastAPI server contract)',
