@@ -22,6 +22,11 @@ export interface Config {
   apiToken: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   requestLogging: boolean;
+  /**
+   * Serve the reference server's /send-otp, /verify-otp, /health and /config. Its contract tells a
+   * wrong code (400) from a number without one (404); turn it off where that must stay secret.
+   */
+  referenceApi: boolean;
   brand: string;
   defaultRouteId: number;
   defaultCountry: string | undefined;

@@ -48,6 +48,7 @@ export function configFromEnv(env: Env, problems: string[]): ConfigFile {
     apiToken: str('OTPGATE_API_TOKEN', 'API_AUTH_TOKEN'),
     logLevel: str('OTPGATE_LOG_LEVEL', 'LOG_LEVEL'),
     requestLogging: bool('OTPGATE_REQUEST_LOGGING'),
+    referenceApi: bool('OTPGATE_REFERENCE_API'),
     brand: str('OTPGATE_BRAND'),
     defaultRouteId: int('OTPGATE_DEFAULT_ROUTE_ID', 'DEFAULT_ROUTE_ID'),
     defaultCountry: str('OTPGATE_DEFAULT_COUNTRY'),

@@ -132,6 +132,7 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
     apiToken: raw.apiToken,
     logLevel: raw.logLevel ?? 'info',
     requestLogging: raw.requestLogging ?? false,
+    referenceApi: raw.referenceApi ?? true,
     brand: raw.brand ?? 'otpgate',
     defaultRouteId: raw.defaultRouteId ?? 3,
     defaultCountry: raw.defaultCountry,

@@ -89,6 +89,7 @@ export const ConfigFileSchema = Type.Object(
     apiToken: Type.Optional(Type.String()),
     logLevel: Type.Optional(Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
     requestLogging: Type.Optional(Type.Boolean()),
+    referenceApi: Type.Optional(Type.Boolean()),
     brand: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
     defaultRouteId: Type.Optional(Type.Integer({ minimum: 1 })),
     defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),

@@ -147,10 +147,12 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   await fastify.register(verificationRoutes(app));
   // The reference routes live in their own scope so they can read non-JSON bodies the way FastAPI
   // does (into a pydantic 422) without any other route accepting them.
-  await fastify.register(async (reference) => {
-    registerReferenceBodyParsers(reference);
-    await reference.register(compatRoutes(app, OTPGATE_VERSION));
-  });
+  if (config.referenceApi) {
+    await fastify.register(async (reference) => {
+      registerReferenceBodyParsers(reference);
+      await reference.register(compatRoutes(app, OTPGATE_VERSION));
+    });
+  }
   await fastify.register(routingRoutes(app));
   await fastify.register(webhookRoutes(app));
   if (config.mode === 'development') await fastify.register(devRoutes(app));

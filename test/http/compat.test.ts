@@ -388,6 +388,28 @@ describe('GET /health', () => {
   });
 });
 
+describe('OTPGATE_REFERENCE_API=false', () => {
+  it('turns the reference paths off (they tell numbers with a code from numbers without); v1 stays', async () => {
+    await t.close();
+    t = await startTestServer({ env: { OTPGATE_REFERENCE_API: 'false' } });
+    for (const [method, path] of [
+      ['POST', '/send-otp'],
+      ['POST', '/verify-otp'],
+      ['GET', '/config'],
+      ['GET', '/health'],
+    ] as const) {
+      const res = await t.request(
+        method,
+        path,
+        method === 'POST' ? { phone_number: '31651860670' } : undefined,
+      );
+      expect(res.status, path).toBe(404);
+    }
+    expect(t.app.sandbox?.listOutbox(10_000).length).toBe(0);
+    expect((await t.request('POST', '/v1/verifications', { to: '+31651860670' })).status).toBe(201);
+  });
+});
+
 describe('API token (API_AUTH_TOKEN)', () => {
   it('is checked before validation, in constant time, with the reference 401 body', async () => {
     await t.close();
