@@ -60,6 +60,9 @@ export class OtpService {
       purpose,
       pinnedRouteId: input.routeId,
     });
+    // A pinned route sends over its own channel (see selectChain); the record says what was sent.
+    const pinned = input.routeId !== undefined ? this.o.routing.route(input.routeId) : undefined;
+    const sentChannel = pinned?.channel ?? channel;
     const code = this.newCode(destination);
     const nowMs = this.o.clock.nowMs();
     const id = newId('ver', this.o.random, nowMs);
@@ -67,7 +70,7 @@ export class OtpService {
     const fresh: Verification = {
       id,
       destination,
-      channel,
+      channel: sentChannel,
       purpose,
       status: 'pending',
       ...sealed,
@@ -92,7 +95,7 @@ export class OtpService {
           event: 'verification.started',
           verification: id,
           to: maskDestination(destination),
-          channel,
+          channel: sentChannel,
           purpose,
         },
         'verification started',

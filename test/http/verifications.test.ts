@@ -228,6 +228,13 @@ describe('read, cancel and resend', () => {
     expect([missing.status, missing.body.error.code]).toEqual([404, 'VERIFICATION_NOT_FOUND']);
   });
 
+  it("a pinned route's channel is the verification's channel: the record says what was sent", async () => {
+    const voice = await start({ to: '+31651860678', route_id: 9 });
+    expect([voice.status, voice.body.channel, voice.body.attempt.channel]).toEqual([201, 'voice', 'voice']);
+    const sms = await start({ to: '+31651860679', channel: 'voice', route_id: 1 });
+    expect([sms.status, sms.body.channel, sms.body.attempt.channel]).toEqual([201, 'sms', 'sms']);
+  });
+
   it('cancel of a locked or approved verification is 409 VERIFICATION_NOT_PENDING with its status', async () => {
     const locked = await start({ to: '+31651860672' });
     const wrong = locked.body.debug_code === '000000' ? '111111' : '000000';
