@@ -16,6 +16,12 @@ function asText(body: string | Buffer): string {
   return typeof body === 'string' ? body : body.toString('utf8');
 }
 
+/** Refuses bytes that are not UTF-8 instead of reading them as U+FFFD (which would change the data). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Marks the INVALID_JSON of a body that is not UTF-8 at all (the reference answers it differently). */
+export const NOT_UTF8 = 'not_utf8';
+
 const BLANK = /^\s*$/;
 
 function parseJson(text: string, done: Done): void {
@@ -45,9 +51,19 @@ export function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     JSON_MEDIA_TYPE,
-    { parseAs: 'string' },
+    { parseAs: 'buffer' },
     (request: FastifyRequest, body: string | Buffer, done: Done) => {
-      const text = asText(body);
+      let text: string;
+      try {
+        text = typeof body === 'string' ? body : strictUtf8.decode(body);
+      } catch {
+        return done(
+          new OtpError('INVALID_JSON', {
+            message: 'The request body is not valid UTF-8.',
+            details: { reason: NOT_UTF8 },
+          }),
+        );
+      }
       request.rawBody = text;
       parseJson(text, done);
     },

@@ -7,7 +7,7 @@ import { sendError, toOtpError } from './error-envelope.js';
 import { answerClientError } from './client-error.js';
 import { RouteMethods } from './route-methods.js';
 import { pathOf, routePath } from './route-path.js';
-import { registerBodyParsers, registerReferenceBodyParsers } from './raw-body.js';
+import { NOT_UTF8, registerBodyParsers, registerReferenceBodyParsers } from './raw-body.js';
 import { registerTokenAuth } from './auth.js';
 import { COMPAT_PATHS, compatRoutes } from './compat/compat-routes.js';
 import { jsonInvalid, modelType } from './compat/pydantic-errors.js';
@@ -83,6 +83,10 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     if (COMPAT_PATHS.has(routePath(request))) {
       // The reference server answers a body it cannot read as pydantic 422 lists (bad JSON, a
       // body that is not JSON), and everything else as {"detail": …}.
+      if (otpError.code === 'INVALID_JSON' && otpError.details?.reason === NOT_UTF8) {
+        // FastAPI's answer when the body cannot even be decoded.
+        return reply.code(400).send({ detail: 'There was an error parsing the body' });
+      }
       if (otpError.code === 'INVALID_JSON') {
         // FastAPI reads an empty JSON body as no body: "Field required", not a decode error.
         const body = request.rawBody ?? '';

@@ -284,6 +284,33 @@ describe('POST /verify-otp', () => {
     expect(v1.status).toBe(201);
   });
 
+  it('a body that is not UTF-8 is refused, not read with replacement characters', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"phone_number": "31651860680", "purpose": "lo'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('gin"}'),
+    ]);
+    const post = (path: string) =>
+      fetch(`${t.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bytes,
+      });
+    const reference = await post('/send-otp');
+    expect([reference.status, await reference.json()]).toEqual([
+      400,
+      { detail: 'There was an error parsing the body' },
+    ]);
+    const v1 = await post('/v1/verifications');
+    const body = (await v1.json()) as { error: { code: string; details: unknown } };
+    expect([v1.status, body.error.code, body.error.details]).toEqual([
+      400,
+      'INVALID_JSON',
+      { reason: 'not_utf8' },
+    ]);
+    expect(t.app.sandbox?.listOutbox(10_000).some((m) => m.to === '+31651860680')).toBe(false);
+  });
+
   it('serves the reference GET /config and its X-Process-Time-Ms header on every reference answer', async () => {
     const settings = await fetch(`${t.url}/config`);
     expect(await settings.json()).toEqual({
