@@ -56,12 +56,15 @@ export function selectChain(input: SelectChainInput): ChainStep[] {
     purpose: input.purpose,
   };
   const pinnedPolicy = findPolicy(input.policies, facts);
-  const timeoutFor = (route: Route, policy: RoutingPolicy | undefined): number =>
-    policy?.timeoutSeconds ?? (route.timeoutSeconds > 0 ? route.timeoutSeconds : input.defaultTimeoutSeconds);
 
   if (input.pinnedRouteId !== undefined) {
     const route = pinnedRoute(input, isEmail);
-    return [{ routeId: route.id, timeoutSeconds: timeoutFor(route, pinnedPolicy) }];
+    return [
+      {
+        routeId: route.id,
+        timeoutSeconds: stepTimeoutSeconds(route, pinnedPolicy, input.defaultTimeoutSeconds),
+      },
+    ];
   }
 
   // The first matching policy with a route on the send's channel decides (its rate cards then
@@ -83,7 +86,7 @@ export function selectChain(input: SelectChainInput): ChainStep[] {
   const maxSteps = policy?.maxSteps ?? ordered.length;
   return ordered.slice(0, Math.max(1, maxSteps)).map(({ route }) => ({
     routeId: route.id,
-    timeoutSeconds: timeoutFor(route, policy),
+    timeoutSeconds: stepTimeoutSeconds(route, policy, input.defaultTimeoutSeconds),
   }));
 }
 
@@ -159,8 +162,6 @@ function order(
   stats: RouteStatsCache,
   country: string | undefined,
 ): Candidate[] {
-  const byCost = (a: Candidate, b: Candidate): number =>
-    a.comparablePriceMicros - b.comparablePriceMicros || a.route.id - b.route.id;
   switch (strategy) {
     case 'ordered':
       return candidates;
@@ -200,4 +201,14 @@ function routesUnavailable(covered: readonly Candidate[], breakers: BreakerRegis
     details: { route_ids: covered.map((c) => c.route.id) },
     ...(soonestMs !== undefined ? { retryAfterSeconds: Math.max(1, Math.ceil(soonestMs / 1000)) } : {}),
   });
+}
+
+/** A step waits for its receipt as long as its policy says, else its route, else the default. */
+function stepTimeoutSeconds(route: Route, policy: RoutingPolicy | undefined, defaultSeconds: number): number {
+  return policy?.timeoutSeconds ?? (route.timeoutSeconds > 0 ? route.timeoutSeconds : defaultSeconds);
+}
+
+/** Cheapest first (in the base currency); the route id breaks ties, so the order is stable. */
+function byCost(a: Candidate, b: Candidate): number {
+  return a.comparablePriceMicros - b.comparablePriceMicros || a.route.id - b.route.id;
 }
