@@ -193,6 +193,9 @@ function checkReferences(
   if (!ids.has(defaultRouteId)) problems.push(`defaultRouteId ${defaultRouteId} is not a configured route`);
 }
 
+/** Fewer distinct characters than this and a pepper is a pattern, not a random secret. */
+const MIN_DISTINCT_PEPPER_CHARS = 10;
+
 function resolvePepper(
   configured: string | undefined,
   mode: string,
@@ -200,7 +203,13 @@ function resolvePepper(
   problems: string[],
 ): { value: string; source: Config['pepperSource'] } {
   if (configured !== undefined) {
-    if (configured.length < 32 || WEAK_PEPPERS.has(configured.toLowerCase())) {
+    // 32 × "a" is 32 characters but no secret: a pepper needs some variety as well as length.
+    const distinct = new Set(configured).size;
+    if (
+      configured.length < 32 ||
+      distinct < MIN_DISTINCT_PEPPER_CHARS ||
+      WEAK_PEPPERS.has(configured.toLowerCase())
+    ) {
       problems.push(
         'the pepper (OTPGATE_PEPPER / OTP_HMAC_SECRET) must be a random secret of at least 32 characters',
       );

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'otpgate-config-'));
-const PEPPER = 'x'.repeat(16) + 'y'.repeat(16) + 'z'.repeat(8);
+const PEPPER = 'config-test-pepper-0123456789-abcdefghij';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -79,6 +79,17 @@ describe('loadConfig', () => {
       }),
     );
     expect(problems.join('\n')).toContain('at least 32');
+  });
+
+  it('refuses a long pepper that is a pattern, not a secret (32 × "a")', () => {
+    for (const pepper of ['a'.repeat(32), 'ab'.repeat(20), '0123456789'.slice(0, 9).repeat(4)]) {
+      const problems = problemsOf(() =>
+        loadConfig({
+          env: { OTPGATE_MODE: 'production', OTPGATE_PEPPER: pepper, OTPGATE_DATA_DIR: tempDir() },
+        }),
+      );
+      expect(problems.join('\n'), pepper).toContain('pepper');
+    }
   });
 
   it('production with a pepper has debug codes off by default', () => {

@@ -14,7 +14,7 @@ import { ConfigError, loadConfig } from '../../src/config/index.js';
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'otpgate.js');
-const PEPPER = 'p'.repeat(20) + 'q'.repeat(20);
+const PEPPER = 'cli-process-pepper-0123456789-abcdefghij';
 const children: ChildProcess[] = [];
 
 afterEach(() => {

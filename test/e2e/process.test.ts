@@ -113,7 +113,7 @@ describe('otpgate serve as a process', () => {
     const { code, stderr } = await exitOf({
       OTPGATE_DATA_DIR: dataDir,
       OTPGATE_MODE: 'production',
-      OTPGATE_PEPPER: 'p'.repeat(20) + 'q'.repeat(20),
+      OTPGATE_PEPPER: 'process-test-pepper-0123456789-abcdefghij',
     });
     expect(code).toBe(78);
     expect(stderr).toContain('production mode has no real provider');
@@ -142,7 +142,7 @@ describe('otpgate serve as a process', () => {
       OTPGATE_DATA_DIR: dataDir,
       OTPGATE_CONFIG: file,
       OTPGATE_MODE: 'production',
-      OTPGATE_PEPPER: 'p'.repeat(20) + 'q'.repeat(20),
+      OTPGATE_PEPPER: 'process-test-pepper-0123456789-abcdefghij',
     });
     const sent = await post(server.url, '/v1/verifications', { to: '+31651860670' });
     expect(sent.status).toBe(201);
