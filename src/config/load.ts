@@ -204,14 +204,15 @@ function resolvePepper(
 ): { value: string; source: Config['pepperSource'] } {
   if (configured !== undefined) {
     // 32 × "a" is 32 characters but no secret: a pepper needs some variety as well as length.
-    const distinct = new Set(configured).size;
+    const characters = [...configured];
+    const distinct = new Set(characters).size;
     if (
-      configured.length < 32 ||
+      characters.length < 32 ||
       distinct < MIN_DISTINCT_PEPPER_CHARS ||
       WEAK_PEPPERS.has(configured.toLowerCase())
     ) {
       problems.push(
-        'the pepper (OTPGATE_PEPPER / OTP_HMAC_SECRET) must be a random secret of at least 32 characters',
+        'the pepper (OTPGATE_PEPPER / OTP_HMAC_SECRET) must be a random secret of at least 32 characters, at least 10 of them different',
       );
     }
     return { value: configured, source: 'configured' };

@@ -2,7 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { OtpError } from '../errors/index.js';
 import { sendError } from './error-envelope.js';
-import { COMPAT_PATHS } from './compat/compat-routes.js';
 import { routePath } from './route-path.js';
 
 /** Paths that never need the token: probes, docs and provider webhooks (which carry their own signatures). */
@@ -18,7 +17,11 @@ function isPublic(path: string): boolean {
  * validation, so an unauthenticated request never learns anything about its body, and compares
  * digests in constant time.
  */
-export function registerTokenAuth(fastify: FastifyInstance, token: string | undefined): void {
+export function registerTokenAuth(
+  fastify: FastifyInstance,
+  token: string | undefined,
+  referencePaths: ReadonlySet<string>,
+): void {
   if (!token) return;
   const expected = digest(`Bearer ${token}`);
   fastify.addHook('onRequest', async (request, reply) => {
@@ -28,7 +31,7 @@ export function registerTokenAuth(fastify: FastifyInstance, token: string | unde
     if (isPublic(path)) return;
     const header = request.headers.authorization ?? '';
     if (timingSafeEqual(digest(header), expected)) return;
-    if (COMPAT_PATHS.has(path)) return reply.code(401).send({ detail: 'Unauthorized.' });
+    if (referencePaths.has(path)) return reply.code(401).send({ detail: 'Unauthorized.' });
     return sendError(reply, request, new OtpError('UNAUTHENTICATED'));
   });
 }

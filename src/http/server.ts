@@ -9,7 +9,7 @@ import { RouteMethods } from './route-methods.js';
 import { pathOf, routePath } from './route-path.js';
 import { NOT_UTF8, registerBodyParsers, registerReferenceBodyParsers } from './raw-body.js';
 import { registerTokenAuth } from './auth.js';
-import { COMPAT_PATHS, compatRoutes } from './compat/compat-routes.js';
+import { COMPAT_PATHS, compatRoutes, processTimeMs, registerProcessTimer } from './compat/compat-routes.js';
 import { jsonInvalid, modelType } from './compat/pydantic-errors.js';
 import { verificationRoutes } from './routes/verifications.js';
 import { healthRoutes } from './routes/health.js';
@@ -70,7 +70,10 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   // Every route's path and methods, so that a wrong method is told apart from an unknown path.
   fastify.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
   registerBodyParsers(fastify);
-  registerTokenAuth(fastify, config.apiToken);
+  // The reference paths answer in the reference's shapes only while they are served.
+  const referencePaths: ReadonlySet<string> = config.referenceApi ? COMPAT_PATHS : new Set<string>();
+  if (config.referenceApi) registerProcessTimer(fastify);
+  registerTokenAuth(fastify, config.apiToken, referencePaths);
 
   fastify.setErrorHandler((error, request, reply) => {
     const otpError = toOtpError(error);
@@ -80,7 +83,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
         'internal error',
       );
     }
-    if (COMPAT_PATHS.has(routePath(request))) {
+    if (referencePaths.has(routePath(request))) {
       // The reference server answers a body it cannot read as pydantic 422 lists (bad JSON, a
       // body that is not JSON), and everything else as {"detail": …}.
       if (otpError.code === 'INVALID_JSON' && otpError.details?.reason === NOT_UTF8) {
@@ -90,7 +93,8 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
       if (otpError.code === 'INVALID_JSON') {
         // FastAPI reads an empty JSON body as no body: "Field required", not a decode error.
         const body = request.rawBody ?? '';
-        const empty = body.trim() === '';
+        // Zero bytes are no body to FastAPI; whitespace is parsed, and fails like any bad JSON.
+        const empty = body === '';
         return reply.code(422).send({ detail: [empty ? modelType(undefined) : jsonInvalid(body)] });
       }
       if (otpError.code === 'UNSUPPORTED_MEDIA_TYPE') {
@@ -107,8 +111,8 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   fastify.setNotFoundHandler((request, reply) => {
     const path = pathOf(request.url);
     const allowed = routeMethods.allowed(path);
-    const reference = COMPAT_PATHS.has(path);
-    if (reference) reply.header('x-process-time-ms', reply.elapsedTime.toFixed(2));
+    const reference = referencePaths.has(path);
+    if (reference) reply.header('x-process-time-ms', processTimeMs(request));
     if (allowed.length > 0) {
       // The path exists, the method does not (OPTIONS included: there is no CORS support).
       reply.header('allow', allowed.join(', '));

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { maskDestination, type Attempt } from '../../core/index.js';
 import { OtpError } from '../../errors/index.js';
 import type { App } from '../../app.js';
@@ -6,6 +6,31 @@ import { isOrderTrackingId } from '../../providers/bridgexapi/index.js';
 import { parseSend, parseVerify } from './compat-validation.js';
 import { compatErrorBody } from './compat-errors.js';
 import { COMPAT_SCHEMAS } from './compat-schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** performance.now() when the request arrived (X-Process-Time-Ms; see registerProcessTimer). */
+    receivedAtMs: number;
+  }
+}
+
+/**
+ * Notes when each request arrives, for the reference's X-Process-Time-Ms. Fastify's own
+ * reply.elapsedTime stays 0 unless it logs requests, so the start is taken here, on the root
+ * instance: the 404 and 405 answers of the reference paths carry the header too.
+ */
+export function registerProcessTimer(fastify: FastifyInstance): void {
+  fastify.decorateRequest('receivedAtMs', 0);
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    request.receivedAtMs = performance.now();
+    done();
+  });
+}
+
+/** Milliseconds since the request arrived, with two decimals, as the reference formats them. */
+export function processTimeMs(request: FastifyRequest): string {
+  return (performance.now() - request.receivedAtMs).toFixed(2);
+}
 
 export const COMPAT_PATHS = new Set(['/send-otp', '/verify-otp', '/health', '/config']);
 
@@ -19,8 +44,8 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
   const { service, config } = app;
   return async (fastify) => {
     // The reference's timing middleware: every answer of these paths says how long it took.
-    fastify.addHook('onSend', async (_request, reply) => {
-      reply.header('x-process-time-ms', reply.elapsedTime.toFixed(2));
+    fastify.addHook('onSend', async (request, reply) => {
+      reply.header('x-process-time-ms', processTimeMs(request));
     });
 
     fastify.post('/send-otp', { schema: COMPAT_SCHEMAS.send }, async (request, reply) => {
