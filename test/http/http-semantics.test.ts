@@ -44,10 +44,14 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const sentCount = () => t.app.sandbox?.listOutbox(1000).length ?? 0;
 
 /** One raw HTTP/1.1 exchange: writes `data`, reads until the server closes the connection. */
-function rawExchange(data: string, onServerSocket?: (socket: Socket) => void): Promise<string> {
+function rawExchange(
+  data: string,
+  onServerSocket?: (socket: Socket) => void,
+  server: TestServer = t,
+): Promise<string> {
   return new Promise((resolve) => {
-    const { port } = new URL(t.url);
-    if (onServerSocket) t.server.server.once('connection', onServerSocket);
+    const { port } = new URL(server.url);
+    if (onServerSocket) server.server.server.once('connection', onServerSocket);
     const socket = connect(Number(port), '127.0.0.1', () => {
       if (data) socket.write(data);
     });
@@ -277,19 +281,12 @@ describe('a client that stalls inside its body', () => {
   it('gets a 408 once requestTimeoutSeconds have passed, and the connection is closed', async () => {
     const slow = await startTestServer({ config: { requestTimeoutSeconds: 1 } });
     try {
-      const { port } = new URL(slow.url);
       const startedMs = Date.now();
-      const raw = await new Promise<string>((resolve) => {
-        const socket = connect(Number(port), '127.0.0.1', () => {
-          socket.write(
-            'POST /send-otp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"phone',
-          );
-        });
-        let received = '';
-        socket.on('data', (chunk) => (received += chunk.toString('utf8')));
-        socket.on('error', () => resolve(received));
-        socket.on('close', () => resolve(received));
-      });
+      const raw = await rawExchange(
+        'POST /send-otp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"phone',
+        undefined,
+        slow,
+      );
       const res = parseRaw(raw);
       expect([res.status, res.headers.connection, res.body.error.code]).toEqual([
         408,
