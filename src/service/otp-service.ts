@@ -61,8 +61,7 @@ export class OtpService {
       pinnedRouteId: input.routeId,
     });
     // A pinned route sends over its own channel (see selectChain); the record says what was sent.
-    const pinned = input.routeId !== undefined ? this.o.routing.route(input.routeId) : undefined;
-    const sentChannel = pinned?.channel ?? channel;
+    const sentChannel = this.channelOf(chain) ?? channel;
     const code = this.newCode(destination);
     const nowMs = this.o.clock.nowMs();
     const id = newId('ver', this.o.random, nowMs);
@@ -230,6 +229,8 @@ export class OtpService {
       expiresAtMs: nowMs + this.o.policy.ttlSeconds * 1000,
       chain,
       failoverAtMs: firstFailoverAtMs(chain, nowMs),
+      // The record says what this send goes over: a resend may change the channel.
+      channel: this.channelOf(chain) ?? active.channel,
     });
     switch (outcome.kind) {
       case 'ok':
@@ -271,6 +272,11 @@ export class OtpService {
       if (v.sendCount === 1) await this.o.store.verifications.finish(v.id, 'failed', this.o.clock.nowMs());
       throw error;
     }
+  }
+
+  private channelOf(chain: Verification['chain']): Channel | undefined {
+    const first = chain[0];
+    return first && this.o.routing.route(first.routeId)?.channel;
   }
 
   private hashCandidate(code: string, v: CheckedVerification): Buffer {

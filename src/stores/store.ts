@@ -1,4 +1,11 @@
-import type { Attempt, ChainStep, DeliveryStatus, FailedChecks, Verification } from '../core/index.js';
+import type {
+  Attempt,
+  ChainStep,
+  Channel,
+  DeliveryStatus,
+  FailedChecks,
+  Verification,
+} from '../core/index.js';
 
 /**
  * The Store port. Every implementation (memory, sqlite, later redis/postgres) runs the same
@@ -40,6 +47,8 @@ export interface ResendArgs {
   expiresAtMs: number;
   chain: ChainStep[];
   failoverAtMs: number | undefined;
+  /** The channel this send goes over (its chain's first route); unchanged when omitted. */
+  channel?: Channel;
 }
 
 export type ResendOutcome =

@@ -111,6 +111,7 @@ export function decideResend(
     lastSentAtMs: args.nowMs,
     sendCount: v.sendCount + 1,
     chain: args.chain.map((step) => ({ ...step })),
+    channel: args.channel ?? v.channel,
     chainIndex: 0,
     failoverAtMs: args.failoverAtMs,
     updatedAtMs: args.nowMs,

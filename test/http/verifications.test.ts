@@ -235,6 +235,24 @@ describe('read, cancel and resend', () => {
     expect([sms.status, sms.body.channel, sms.body.attempt.channel]).toEqual([201, 'sms', 'sms']);
   });
 
+  it('a resend over a route of another channel updates the channel: the record follows the sends', async () => {
+    await t.close();
+    t = await startTestServer({ env: { OTPGATE_RESEND_COOLDOWN_SECONDS: '0' } });
+    // A start for a number with a pending SMS verification, now asking for a call: a resend by voice.
+    const sms = await start({ to: '+31651860682' });
+    const call = await start({ to: '+31651860682', channel: 'voice' });
+    expect([call.body.id, call.body.channel, call.body.attempt.channel]).toEqual([
+      sms.body.id,
+      'voice',
+      'voice',
+    ]);
+    // The resend endpoint pinned to an SMS route on a verification that started as a call.
+    const voice = await start({ to: '+31651860683', route_id: 9 });
+    const resent = await t.request('POST', `/v1/verifications/${voice.body.id}/resend`, { route_id: 1 });
+    expect([resent.status, resent.body.channel, resent.body.attempt.channel]).toEqual([200, 'sms', 'sms']);
+    expect((await t.request('GET', `/v1/verifications/${voice.body.id}`)).body.channel).toBe('sms');
+  });
+
   it('cancel of a locked or approved verification is 409 VERIFICATION_NOT_PENDING with its status', async () => {
     const locked = await start({ to: '+31651860672' });
     const wrong = locked.body.debug_code === '000000' ? '111111' : '000000';

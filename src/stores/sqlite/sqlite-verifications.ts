@@ -53,6 +53,8 @@ const COLUMNS = [
 /** Everything a transition may change; identity columns (destination, purpose, …) never move. */
 const MUTABLE = [
   'status',
+  // A resend may go over a route of another channel (an SMS, then a voice call).
+  'channel',
   'code_hash',
   'code_cipher',
   'chain',

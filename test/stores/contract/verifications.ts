@@ -295,12 +295,13 @@ export function verificationContract(getStore: () => Store): void {
       const v = makeVerification({ chainIndex: 1, failoverAtMs: T0 + 30_000 });
       await store.verifications.insertIfNoActive(v, T0);
       const nowMs = T0 + COOLDOWN_MS;
-      const args = resendArgs(v, nowMs);
+      const args = { ...resendArgs(v, nowMs), channel: 'voice' as const };
       const outcome = await store.verifications.reserveResend(args);
       expect(outcome.kind).toBe('ok');
       const stored = await store.verifications.get(v.id);
       expect(stored).toEqual({
         ...v,
+        channel: 'voice',
         codeHash: args.codeHash,
         codeCipher: args.codeCipher,
         expiresAtMs: args.expiresAtMs,
