@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { OtpError } from '../errors/index.js';
 import { sendError } from './error-envelope.js';
 import { routePath } from './route-path.js';
+import { processTimeMs } from './compat/compat-routes.js';
 
 /** Paths that never need the token: probes, docs and provider webhooks (which carry their own signatures). */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/health']);
@@ -31,7 +32,11 @@ export function registerTokenAuth(
     if (isPublic(path)) return;
     const header = request.headers.authorization ?? '';
     if (timingSafeEqual(digest(header), expected)) return;
-    if (referencePaths.has(path)) return reply.code(401).send({ detail: 'Unauthorized.' });
+    if (referencePaths.has(path)) {
+      // Also for a wrong method, which no reference route (and so none of its hooks) answers.
+      reply.header('x-process-time-ms', processTimeMs(request));
+      return reply.code(401).send({ detail: 'Unauthorized.' });
+    }
     return sendError(reply, request, new OtpError('UNAUTHENTICATED'));
   });
 }

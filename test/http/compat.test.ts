@@ -474,6 +474,9 @@ describe('API token (API_AUTH_TOKEN)', () => {
     expect([slashed.status, slashed.body]).toEqual([401, { detail: 'Unauthorized.' }]);
     const settings = await t.request('GET', '/config');
     expect([settings.status, settings.body]).toEqual([401, { detail: 'Unauthorized.' }]);
+    const wrongMethod = await t.request('GET', '/send-otp');
+    expect([wrongMethod.status, wrongMethod.body]).toEqual([401, { detail: 'Unauthorized.' }]);
+    expect(wrongMethod.headers.get('x-process-time-ms')).toMatch(/^\d+\.\d{2}$/);
     const allowed = await t.request('GET', '/config', undefined, { authorization: 'Bearer sekrit-token' });
     expect([allowed.status, allowed.body.otp_length]).toEqual([200, 6]);
   });
