@@ -2,6 +2,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
+import { characterCount } from '../core/characters.js';
 import { DEFAULT_POLICY } from '../core/policy.js';
 import { ConfigFileSchema, type ConfigFile, type ProviderConfig } from './schema.js';
 import { ConfigError, type Config } from './config.js';
@@ -204,10 +205,9 @@ function resolvePepper(
 ): { value: string; source: Config['pepperSource'] } {
   if (configured !== undefined) {
     // 32 × "a" is 32 characters but no secret: a pepper needs some variety as well as length.
-    const characters = [...configured];
-    const distinct = new Set(characters).size;
+    const distinct = new Set(configured).size;
     if (
-      characters.length < 32 ||
+      characterCount(configured) < 32 ||
       distinct < MIN_DISTINCT_PEPPER_CHARS ||
       WEAK_PEPPERS.has(configured.toLowerCase())
     ) {

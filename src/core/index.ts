@@ -1,4 +1,5 @@
 export * from './attempt.js';
+export * from './characters.js';
 export * from './clock.js';
 export * from './code.js';
 export * from './code-hasher.js';

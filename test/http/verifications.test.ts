@@ -92,6 +92,13 @@ describe('POST /v1/verifications', () => {
     expect([invalid.status, invalid.body.error.code]).toEqual([400, 'INVALID_JSON']);
     const empty = await t.request('POST', '/v1/verifications', '');
     expect(empty.status).toBe(400);
+    // Whitespace only: JSON.parse fails, and only then is the body recognised as empty.
+    const blank = await t.request('POST', '/v1/verifications', ' \n ');
+    expect([blank.status, blank.body.error.code, blank.body.error.message]).toEqual([
+      400,
+      'INVALID_JSON',
+      'The request body is empty.',
+    ]);
     const huge = await t.request('POST', '/v1/verifications', {
       to: '+31651860670',
       purpose: 'x'.repeat(100_000),

@@ -1,5 +1,6 @@
 import { missing, modelType, stringType, valueError, type PydanticErrorItem } from './pydantic-errors.js';
-import { pythonLength, pythonStrip } from './python-text.js';
+import { pythonStrip } from './python-text.js';
+import { characterCount } from '../../core/index.js';
 
 export interface CompatSendInput {
   phoneNumber: string;
@@ -91,7 +92,7 @@ function purposeField(body: Record<string, unknown>, errors: PydanticErrorItem[]
     return undefined;
   }
   // The reference caps purpose at 50 only on send; otpgate's store needs the cap on both.
-  if (pythonLength(value) > 50) {
+  if (characterCount(value) > 50) {
     errors.push(valueError('purpose', 'purpose must be 50 characters or less.', raw));
     return undefined;
   }

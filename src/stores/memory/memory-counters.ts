@@ -8,11 +8,6 @@ export class MemoryCounterRepo implements CounterRepo {
   private readonly byReset = new SortedIndex();
 
   async hit(key: string, windowSeconds: number, nowMs: number, amount = 1): Promise<CounterHit> {
-    return this.hitNow(key, windowSeconds, nowMs, amount);
-  }
-
-  /** The synchronous hit, for other repos' atomic steps (a wrong code counts in the same step). */
-  hitNow(key: string, windowSeconds: number, nowMs: number, amount: number): CounterHit {
     const current = this.rows.get(key);
     const next = decideCounterHit(current, windowSeconds, nowMs, amount);
     if (current && current.resetAtMs !== next.resetAtMs) this.byReset.remove(current.resetAtMs, key);

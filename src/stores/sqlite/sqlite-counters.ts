@@ -40,22 +40,17 @@ export class SqliteCounterRepo implements CounterRepo {
     this.purge = db.prepare<{ before_ms: number; limit: number }>(COUNTER_SQL.purgeExpired);
   }
 
-  /** The synchronous hit, for other repos' transactions (a wrong code counts in the same step). */
-  hitNow(key: string, windowSeconds: number, nowMs: number, amount: number): CounterHit {
-    const row = this.hitRow.get({
-      key,
-      amount,
-      now_ms: nowMs,
-      new_reset_at_ms: nowMs + windowSeconds * 1000,
-    });
-    // RETURNING always yields the upserted row; the fallback only satisfies the type.
-    return row ? { count: row.count, resetAtMs: row.reset_at_ms } : { count: amount, resetAtMs: nowMs };
-  }
-
   async hit(key: string, windowSeconds: number, nowMs: number, amount = 1): Promise<CounterHit> {
     return this.group.run(() => {
       // One statement, inside the batch's BEGIN IMMEDIATE: hits from several processes add up.
-      return this.hitNow(key, windowSeconds, nowMs, amount);
+      const row = this.hitRow.get({
+        key,
+        amount,
+        now_ms: nowMs,
+        new_reset_at_ms: nowMs + windowSeconds * 1000,
+      });
+      // RETURNING always yields the upserted row; the fallback only satisfies the type.
+      return row ? { count: row.count, resetAtMs: row.reset_at_ms } : { count: amount, resetAtMs: nowMs };
     });
   }
 
