@@ -9,7 +9,13 @@ import { RouteMethods } from './route-methods.js';
 import { pathOf, routePath } from './route-path.js';
 import { NOT_UTF8, registerBodyParsers, registerReferenceBodyParsers } from './raw-body.js';
 import { registerTokenAuth } from './auth.js';
-import { COMPAT_PATHS, compatRoutes, processTimeMs, registerProcessTimer } from './compat/compat-routes.js';
+import {
+  BODY_PARSE_ERROR,
+  COMPAT_PATHS,
+  compatRoutes,
+  processTimeMs,
+  registerProcessTimer,
+} from './compat/compat-routes.js';
 import { jsonInvalid, modelType } from './compat/pydantic-errors.js';
 import { verificationRoutes } from './routes/verifications.js';
 import { healthRoutes } from './routes/health.js';
@@ -88,7 +94,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
       // body that is not JSON), and everything else as {"detail": …}.
       if (otpError.code === 'INVALID_JSON' && otpError.details?.reason === NOT_UTF8) {
         // FastAPI's answer when the body cannot even be decoded.
-        return reply.code(400).send({ detail: 'There was an error parsing the body' });
+        return reply.code(400).send({ detail: BODY_PARSE_ERROR });
       }
       if (otpError.code === 'INVALID_JSON') {
         // FastAPI reads an empty JSON body as no body: "Field required", not a decode error.

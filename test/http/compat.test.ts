@@ -311,6 +311,35 @@ describe('POST /verify-otp', () => {
     expect(t.app.sandbox?.listOutbox(10_000).some((m) => m.to === '+31651860680')).toBe(false);
   });
 
+  it('a body nested deeper than Python decodes is a 400 parse error (the reference), not a 500', async () => {
+    const post = (path: string, body: string) =>
+      fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (const path of ['/send-otp', '/verify-otp']) {
+      for (const deep of [
+        '['.repeat(4500) + ']'.repeat(4500),
+        `{"x": ${'['.repeat(7000)}${']'.repeat(7000)}}`,
+      ]) {
+        const answer = await post(path, deep);
+        expect([answer.status, await answer.json()]).toEqual([
+          400,
+          { detail: 'There was an error parsing the body' },
+        ]);
+        expect(answer.headers.get('x-process-time-ms')).toMatch(/^\d+\.\d\d$/);
+      }
+    }
+    // Nesting Python does decode is still validated (and echoed) as pydantic does.
+    const shallow = await post('/send-otp', '['.repeat(900) + ']'.repeat(900));
+    expect(shallow.status).toBe(422);
+    // Brackets inside strings are text, not nesting.
+    const bracketText = await post(
+      '/verify-otp',
+      JSON.stringify({ phone_number: '['.repeat(5000), code: '1' }),
+    );
+    expect(bracketText.status).toBe(422);
+    const v1 = await post('/v1/verifications', '['.repeat(4500) + ']'.repeat(4500));
+    expect(v1.status).toBe(400);
+  });
+
   it('serves the reference GET /config and its X-Process-Time-Ms header on every reference answer', async () => {
     const settings = await fetch(`${t.url}/config`);
     expect(await settings.json()).toEqual({

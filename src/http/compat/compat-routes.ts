@@ -6,6 +6,7 @@ import { isOrderTrackingId } from '../../providers/bridgexapi/index.js';
 import { parseSend, parseVerify } from './compat-validation.js';
 import { compatErrorBody } from './compat-errors.js';
 import { COMPAT_SCHEMAS } from './compat-schemas.js';
+import { nestsTooDeepForPython } from './python-json.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,6 +50,7 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
     });
 
     fastify.post('/send-otp', { schema: COMPAT_SCHEMAS.send }, async (request, reply) => {
+      if (beyondPythonDepth(request)) return reply.code(400).send({ detail: BODY_PARSE_ERROR });
       const parsed = parseSend(request.body, config.defaultRouteId);
       if (!parsed.ok) return reply.code(422).send({ detail: parsed.errors });
       const { phoneNumber, purpose, routeId } = parsed.value;
@@ -73,6 +75,7 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
     });
 
     fastify.post('/verify-otp', { schema: COMPAT_SCHEMAS.verify }, async (request, reply) => {
+      if (beyondPythonDepth(request)) return reply.code(400).send({ detail: BODY_PARSE_ERROR });
       const parsed = parseVerify(request.body);
       if (!parsed.ok) return reply.code(422).send({ detail: parsed.errors });
       const { phoneNumber, code, purpose } = parsed.value;
@@ -125,6 +128,18 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
       active_otps: app.activeCount(),
     }));
   };
+}
+
+/** FastAPI's answer for a body its JSON decoder raised on with anything but a decode error. */
+export const BODY_PARSE_ERROR = 'There was an error parsing the body';
+
+/**
+ * A JSON body nested deeper than Python decodes: the reference answers it as a body it could not
+ * parse (and echoing it in a 422 would overflow the stack while serialising it).
+ */
+function beyondPythonDepth(request: FastifyRequest): boolean {
+  const parsedJson = typeof request.body === 'object' && request.body !== null;
+  return parsedJson && request.rawBody !== undefined && nestsTooDeepForPython(request.rawBody);
 }
 
 /**

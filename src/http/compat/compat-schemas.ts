@@ -32,6 +32,10 @@ export const COMPAT_SCHEMAS = {
         order_id: Nullable('string'),
         delivery_status_url: Nullable('string'),
       }),
+      400: Type.Object(
+        { detail: Type.Unknown() },
+        { description: 'A body FastAPI cannot parse (not UTF-8, nested deeper than Python decodes)' },
+      ),
       401: Unauthorized,
       422: Detail,
       429: Detail,

@@ -19,6 +19,35 @@ const MAX_DEPTH = 1000;
 
 class TooDeep extends Error {}
 
+/**
+ * Whether `text` (JSON that JSON.parse accepted) nests arrays and objects deeper than Python's
+ * decoder recurses: there `json.loads` raises RecursionError, which FastAPI answers as a 400
+ * "There was an error parsing the body" instead of validating the body. A linear scan with no
+ * recursion of its own; brackets inside strings do not count.
+ */
+export function nestsTooDeepForPython(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let at = 0; at < text.length; at++) {
+    const c = text.charCodeAt(at);
+    if (inString) {
+      if (c === BACKSLASH) at++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+  }
+  return false;
+}
+
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
 class Rejected extends Error {
   constructor(
     readonly reason: string,
