@@ -35,6 +35,19 @@ export const StartBody = Type.Object(
 );
 export type StartBody = Static<typeof StartBody>;
 
+/** What `POST /v1/estimate` prices: the fields of a send (with the same rules), plus a text. */
+export const EstimateBody = Type.Object(
+  {
+    to: Destination,
+    route_id: Type.Optional(RouteId),
+    channel: Type.Optional(Channel),
+    purpose: Type.Optional(Purpose),
+    message: Type.Optional(Type.String({ minLength: 1, maxLength: 1600 })),
+    locale: Type.Optional(Locale),
+  },
+  { additionalProperties: false },
+);
+
 export const CheckBody = Type.Union([
   Type.Object(
     { id: Type.String({ minLength: 1, maxLength: 64 }), code: Code },

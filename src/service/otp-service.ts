@@ -51,7 +51,7 @@ export class OtpService {
   async start(input: StartInput): Promise<SendOutcome> {
     const channel: Channel = input.channel ?? 'sms';
     const purpose = normalizePurpose(input.purpose);
-    const { destination, country } = this.normalizeDestination(input.to, channel);
+    const { destination, country } = this.destinationOf(input.to, channel);
     await this.refuseLockedDestination(destination, purpose);
     const chain = this.o.routing.plan({
       destination,
@@ -139,7 +139,7 @@ export class OtpService {
       target = { id: input.id };
     } else {
       const purpose = normalizePurpose(input.purpose);
-      const { destination } = this.normalizeDestination(input.to, input.to.includes('@') ? 'email' : 'sms');
+      const { destination } = this.destinationOf(input.to, input.to.includes('@') ? 'email' : 'sms');
       target = { latestFor: { destination, purpose } };
     }
     // One atomic store step: find the row, compare in constant time, count a wrong code on the
@@ -291,10 +291,8 @@ export class OtpService {
     throw new OtpError('VERIFICATION_NOT_PENDING', { details: { status } });
   }
 
-  private normalizeDestination(
-    to: string,
-    channel: Channel,
-  ): { destination: string; country: string | undefined } {
+  /** A destination as every send reads it: an e-mail address, or a phone number in E.164. */
+  destinationOf(to: string, channel: Channel): { destination: string; country: string | undefined } {
     if (channel === 'email') return { destination: normalizeEmail(to), country: undefined };
     const phone = parsePhone(to, this.o.defaultCountry);
     return { destination: phone.e164, country: phone.country };

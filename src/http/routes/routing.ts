@@ -1,24 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { CHANNELS, maskDestination, normalizeEmail, parsePhone, type Channel } from '../../core/index.js';
+import { maskDestination, type Channel } from '../../core/index.js';
 import { OtpError } from '../../errors/index.js';
 import type { App } from '../../app.js';
 import { estimateSend } from '../../service/estimate.js';
-import { ERROR_RESPONSES, EstimateView, IdParams, MessageView, RoutesView, pick } from '../schemas.js';
+import {
+  ERROR_RESPONSES,
+  EstimateBody,
+  EstimateView,
+  IdParams,
+  MessageView,
+  RoutesView,
+  pick,
+} from '../schemas.js';
+import { normalizePurpose } from '../../service/purpose.js';
 import { attemptView, routeView } from '../views.js';
-
-const EstimateBody = Type.Object(
-  {
-    to: Type.String({ minLength: 3, maxLength: 254 }),
-    route_id: Type.Optional(Type.Integer({ minimum: 1 })),
-    channel: Type.Optional(Type.Enum(CHANNELS)),
-    purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    message: Type.Optional(Type.String({ minLength: 1, maxLength: 1600 })),
-    locale: Type.Optional(Type.String({ maxLength: 35 })),
-  },
-  { additionalProperties: false },
-);
 
 /** Routes with prices and health, pre-send estimates, and the delivery state of one message. */
 export function routingRoutes(app: App): FastifyPluginAsync {
@@ -60,22 +56,17 @@ export function routingRoutes(app: App): FastifyPluginAsync {
       },
       async (request) => {
         const body = request.body;
-        const channel: Channel =
-          body.channel ?? (body.route_id ? (app.routing.route(body.route_id)?.channel ?? 'sms') : 'sms');
-        const { destination, country } =
-          channel === 'email'
-            ? { destination: normalizeEmail(body.to), country: undefined }
-            : (() => {
-                const phone = parsePhone(body.to, app.config.defaultCountry);
-                return { destination: phone.e164, country: phone.country };
-              })();
+        // The channel and the destination are read exactly as a send reads them, so a route that
+        // cannot reach the destination is the same NO_ROUTE here as there.
+        const channel: Channel = body.channel ?? 'sms';
+        const { destination, country } = app.service.destinationOf(body.to, channel);
         const estimate = await estimateSend(
           { routing: app.routing, renderer: app.renderer, codeLength: app.config.policy.codeLength },
           {
             destination,
             country,
             channel,
-            purpose: (body.purpose ?? 'login').toLowerCase(),
+            purpose: normalizePurpose(body.purpose),
             pinnedRouteId: body.route_id,
             message: body.message,
             locale: body.locale,
