@@ -1,7 +1,7 @@
 import { Type, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConfigError, type Config, type ProviderConfig } from '../config/index.js';
-import { CHANNELS, type Clock } from '../core/index.js';
+import { CHANNELS, DELIVERY_STATUSES, type Clock } from '../core/index.js';
 import type { Logger } from '../service/logger.js';
 import type { Provider } from './provider.js';
 import { SandboxProvider } from './sandbox/sandbox-provider.js';
@@ -10,7 +10,11 @@ import { createTwilioProvider, type TwilioOptions } from './twilio/index.js';
 import { createVonageProvider, type VonageOptions } from './vonage/index.js';
 import { createSmppProvider, RECEIPT_ID_FORMATS, type SmppOptions } from './smpp/index.js';
 import { createEmailProvider, type EmailOptions } from './email/index.js';
-import { createGenericHttpProvider, type GenericHttpOptions } from './generic-http/index.js';
+import {
+  createGenericHttpProvider,
+  genericHttpOptionProblems,
+  type GenericHttpOptions,
+} from './generic-http/index.js';
 
 export interface ProviderContext {
   clock: Clock;
@@ -102,7 +106,8 @@ const OPTION_SCHEMAS: Record<string, TSchema> = {
     {
       type: Type.Literal('generic-http'),
       url: Str,
-      method: Opt(Type.Enum(['POST', 'GET', 'PUT'])),
+      // Only POST sends a body; a PUT would go out empty.
+      method: Opt(Type.Enum(['POST', 'GET'])),
       headers: Opt(Type.Record(Type.String(), Type.String())),
       bodyTemplate: Opt(Type.String()),
       contentType: Opt(Type.Enum(['json', 'form', 'text'])),
@@ -113,14 +118,15 @@ const OPTION_SCHEMAS: Record<string, TSchema> = {
         Type.Object({
           messageIdPath: Str,
           statusPath: Str,
-          statusMap: Type.Record(Type.String(), Type.String()),
+          // Values are otpgate's own statuses; a typo would otherwise only surface when a receipt came.
+          statusMap: Type.Record(Type.String(), Type.Enum(DELIVERY_STATUSES)),
           errorCodePath: Opt(Str),
           signature: Opt(
             Type.Object({
               header: Str,
               secret: Str,
-              algorithm: Opt(Type.String()),
-              encoding: Opt(Type.String()),
+              algorithm: Opt(Type.Enum(['sha1', 'sha256', 'sha512'])),
+              encoding: Opt(Type.Enum(['hex', 'base64'])),
               prefix: Opt(Type.String()),
             }),
           ),
@@ -133,12 +139,22 @@ const OPTION_SCHEMAS: Record<string, TSchema> = {
   ),
 };
 
+/**
+ * Checks a schema cannot express (templates that must compile), run on options that passed the
+ * schema. Each problem reads "<option> <problem>", e.g. "bodyTemplate unknown template variable …".
+ */
+const OPTION_CHECKS: Partial<Record<string, (options: ProviderConfig) => string[]>> = {
+  'generic-http': ({ type: _type, ...rest }) =>
+    genericHttpOptionProblems(rest as Omit<GenericHttpOptions, 'name'>),
+};
+
 /** Builds one Provider per configured instance; every bad option of every instance is reported together. */
 export function createProviders(config: Config, context: ProviderContext): Map<string, Provider> {
   const problems: string[] = [];
   for (const [name, options] of Object.entries(config.providers)) {
     const schema = OPTION_SCHEMAS[options.type];
     if (!schema) continue; // unknown types were refused by loadConfig
+    const before = problems.length;
     for (const error of Value.Errors(schema, options)) {
       if (error.keyword === 'anyOf' || error.keyword === 'boolean') continue;
       // A misspelled option would otherwise be ignored silently (and a credential never used).
@@ -147,6 +163,10 @@ export function createProviders(config: Config, context: ProviderContext): Map<s
           ? `: ${JSON.stringify((error.params as { additionalProperties?: unknown }).additionalProperties)}`
           : '';
       problems.push(`providers.${name}${error.instancePath.replaceAll('/', '.')} ${error.message}${unknown}`);
+    }
+    const check = OPTION_CHECKS[options.type];
+    if (check && problems.length === before) {
+      for (const problem of check(options)) problems.push(`providers.${name}.${problem}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

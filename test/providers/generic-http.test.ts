@@ -58,16 +58,17 @@ afterAll(() => server.close());
 const JSON_BODY =
   '{"to":"{{to}}","digits":"{{ to_digits }}","text":"{{text}}","code":"{{code}}","from":"{{sender}}","ref":"{{attempt_id}}","cb":"{{callback_url}}"}';
 
+const baseOptions = (): GenericHttpOptions => ({
+  name: 'acme-gw',
+  url: `${base}/v2/messages`,
+  headers: { authorization: 'Bearer gw-token', 'x-request-ref': '{{attempt_id}}' },
+  bodyTemplate: JSON_BODY,
+  contentType: 'json',
+  response: { messageIdPath: 'data.id' },
+});
+
 function provider(overrides: Partial<GenericHttpOptions> = {}) {
-  return createGenericHttpProvider({
-    name: 'acme-gw',
-    url: `${base}/v2/messages`,
-    headers: { authorization: 'Bearer gw-token', 'x-request-ref': '{{attempt_id}}' },
-    bodyTemplate: JSON_BODY,
-    contentType: 'json',
-    response: { messageIdPath: 'data.id' },
-    ...overrides,
-  });
+  return createGenericHttpProvider({ ...baseOptions(), ...overrides });
 }
 
 describe('generic HTTP adapter: sending', () => {
@@ -172,6 +173,12 @@ describe('generic HTTP adapter: sending', () => {
     );
     expect(() => provider({ url: `${base}/x?k={{api_key}}` })).toThrow(/api_key/);
     expect(() => provider({ bodyTemplate: '{"to":{{to}}}' })).toThrow(/valid JSON/);
+    // Every mistake at once, each named by its option.
+    expect(() =>
+      provider({ url: `${base}/{{a}}`, headers: { 'x-b': '{{b}}' }, bodyTemplate: '{{c}}' }),
+    ).toThrow(
+      /url unknown template variable \{\{a\}\}.*; headers\.x-b .*\{\{b\}\}.*; bodyTemplate .*\{\{c\}\}/,
+    );
   });
 
   it('refuses channels it is not configured for', async () => {
@@ -267,7 +274,8 @@ describe('generic HTTP adapter: sending', () => {
 describe('generic HTTP adapter: delivery receipts', () => {
   const secret = 'receipt-secret';
   const receipts = (signature?: NonNullable<GenericHttpOptions['deliveryReport']>['signature']) =>
-    provider({
+    createGenericHttpProvider({
+      ...baseOptions(),
       deliveryReport: {
         messageIdPath: 'data.message_id',
         statusPath: 'data.state',
@@ -319,8 +327,48 @@ describe('generic HTTP adapter: delivery receipts', () => {
     ).toMatchObject([{ providerMessageId: 'q1', status: 'delivered' }]);
   });
 
-  it('has no receipts without a deliveryReport config', () => {
-    expect(provider().parseDeliveryReports(hook({ body: { id: 'x', status: 'delivered' } }))).toEqual([]);
+  it('has no receipt webhook without a deliveryReport config', () => {
+    // The webhook route answers 404 for a provider without parseDeliveryReports, and the
+    // dispatcher sets no failover deadline for one that can never report a receipt.
+    const plain = provider();
+    expect(plain.parseDeliveryReports).toBeUndefined();
+    expect(plain.verifyWebhook).toBeUndefined();
+  });
+
+  it('reads a GET receipt from the query even when it comes with an empty body object', () => {
+    const flat = createGenericHttpProvider({
+      ...baseOptions(),
+      deliveryReport: { messageIdPath: 'id', statusPath: 'status', statusMap: { DELIVRD: 'delivered' } },
+    });
+    const get = hook({ method: 'GET', body: {}, query: { id: 'q1', status: 'DELIVRD' } });
+    expect(flat.parseDeliveryReports(get)).toEqual([
+      { providerMessageId: 'q1', status: 'delivered', providerStatus: 'DELIVRD' },
+    ]);
+    // A POST without a body (no body object, no bytes) carries its receipt in the query too.
+    expect(flat.parseDeliveryReports(hook({ query: { id: 'q2', status: 'DELIVRD' } }))).toMatchObject([
+      { providerMessageId: 'q2' },
+    ]);
+    // A POST with a body is read from the body only.
+    expect(
+      flat.parseDeliveryReports(
+        hook({ body: { id: 'b1', status: 'DELIVRD' }, query: { id: 'q3', status: 'DELIVRD' } }),
+      ),
+    ).toMatchObject([{ providerMessageId: 'b1' }]);
+  });
+
+  it('checks a GET receipt signature over the raw query string, not the empty body', () => {
+    const p = receipts({ header: 'x-sig', secret });
+    const rawQuery = 'data.message_id=gw-1&data.state=DELIVERED&note=a%20b';
+    const url = `https://otp.example.com/v1/webhooks/dlr/acme-gw?${rawQuery}`;
+    const hmac = (text: string) => createHmac('sha256', secret).update(text).digest('hex');
+    const get = (signature: string) => hook({ method: 'GET', url, headers: { 'x-sig': signature } });
+    expect(p.verifyWebhook(get(hmac(rawQuery)))).toBe(true);
+    expect(p.verifyWebhook(get(hmac('')))).toBe(false);
+    expect(p.verifyWebhook(get(hmac(`?${rawQuery}`)))).toBe(false);
+    expect(p.verifyWebhook(get(hmac(rawQuery.replace('a%20b', 'a b'))))).toBe(false);
+    // Without a query string the signature covers the empty string.
+    const bare = hook({ method: 'GET', url: url.slice(0, url.indexOf('?')), headers: { 'x-sig': hmac('') } });
+    expect(p.verifyWebhook(bare)).toBe(true);
   });
 
   it('accepts every receipt when no signature is configured', () => {

@@ -27,7 +27,8 @@ export function webhookRoutes(app: App): FastifyPluginAsync {
         url: `${app.config.publicUrl}${request.url}`,
         headers: flattenHeaders(request.headers),
         rawBody: request.rawBody ?? '',
-        body: request.body ?? {},
+        // Undefined when nothing was sent, so a provider can tell a GET (or an empty POST) from a body.
+        body: request.body,
         query: request.query as Record<string, string | undefined>,
       };
       if (provider.verifyWebhook && !provider.verifyWebhook(inbound)) {

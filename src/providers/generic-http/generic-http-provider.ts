@@ -11,13 +11,13 @@ import {
   type SendResult,
 } from '../provider.js';
 import { readScalar } from './dot-path.js';
-import { compileTemplate, type TemplateValues } from './template.js';
+import { compileTemplate, type TemplateEscape, type TemplateValues } from './template.js';
 
 export interface GenericHttpSignature {
   /** Header carrying the signature, e.g. 'x-signature' (case-insensitive). */
   header: string;
   secret: string;
-  /** HMAC over the raw body; default sha256. */
+  /** HMAC over the raw body (a GET's raw query string); default sha256. */
   algorithm?: 'sha1' | 'sha256' | 'sha512';
   /** Default hex. */
   encoding?: 'hex' | 'base64';
@@ -49,7 +49,7 @@ export interface GenericHttpOptions {
     /** Gateway status word → normalised status (case-insensitive); unknown words become queued. */
     statusMap: Readonly<Record<string, DeliveryStatus>>;
     errorCodePath?: string;
-    /** When set, receipts must carry this HMAC of the raw body. */
+    /** When set, receipts must carry this HMAC of the raw body (of the raw query string when they have no body). */
     signature?: GenericHttpSignature;
   };
   /** Default ['sms']. */
@@ -58,8 +58,18 @@ export interface GenericHttpOptions {
   timeoutMs?: number;
 }
 
+/** An instance with a `deliveryReport` block: the only kind that takes receipt webhooks. */
 export type GenericHttpProvider = Provider &
   Required<Pick<Provider, 'verifyWebhook' | 'parseDeliveryReports'>>;
+
+type Render = (values: TemplateValues) => string;
+
+interface CompiledRequest {
+  renderUrl: Render;
+  /** Only a POST sends a body. */
+  renderBody: Render | undefined;
+  headerRenderers: readonly (readonly [string, Render])[];
+}
 
 const CONTENT_TYPES = {
   json: 'application/json',
@@ -76,31 +86,92 @@ const SAMPLE: TemplateValues = {
   callback_url: 'https://example.invalid/cb',
 };
 
-/** A gateway described by configuration: a request template, a response path and a receipt mapping. */
-export function createGenericHttpProvider(options: GenericHttpOptions): GenericHttpProvider {
+/**
+ * Compiles the url, header and body templates once. Every mistake is collected as
+ * "<option> <problem>" (`bodyTemplate …`, `headers.x-key …`) instead of thrown at the first, so
+ * start-up can list them with all other configuration problems.
+ */
+function compileRequest(options: Omit<GenericHttpOptions, 'name'>): {
+  request: CompiledRequest;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  const unusable: Render = () => '';
+  const compile = (option: string, template: string, escape: TemplateEscape): Render | undefined => {
+    try {
+      return compileTemplate(template, escape);
+    } catch (error) {
+      problems.push(`${option} ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+  const method: unknown = options.method ?? 'POST';
+  // The type says so, but a JavaScript caller can pass anything; a PUT would go out without its body.
+  if (method !== 'POST' && method !== 'GET') problems.push('method must be POST or GET');
+  const contentType = options.contentType ?? 'json';
+  const renderUrl = compile('url', options.url, 'url') ?? unusable;
+  const headerRenderers = Object.entries(options.headers ?? {}).map(
+    ([name, value]) => [name, compile(`headers.${name}`, value, 'header') ?? unusable] as const,
+  );
+  // Compiled even for a GET, which sends no body: an unknown placeholder is a typo either way.
+  const renderBody =
+    options.bodyTemplate === undefined
+      ? undefined
+      : compile('bodyTemplate', options.bodyTemplate, contentType);
+  const bodySent = method === 'POST' && renderBody !== undefined;
+  // A JSON template that cannot produce JSON is a config error: fail at start-up, not per send.
+  if (bodySent && contentType === 'json' && parseJson(renderBody(SAMPLE)) === undefined) {
+    problems.push('bodyTemplate does not render valid JSON');
+  }
+  return { request: { renderUrl, renderBody: bodySent ? renderBody : undefined, headerRenderers }, problems };
+}
+
+/**
+ * Configuration mistakes in a generic-http instance's options, each as "<option> <problem>";
+ * empty when the instance can be built. The provider registry reports them as a ConfigError.
+ */
+export function genericHttpOptionProblems(options: Omit<GenericHttpOptions, 'name'>): string[] {
+  return compileRequest(options).problems;
+}
+
+/**
+ * Where a receipt is and which bytes its signature covers: a POSTed JSON or form body (the raw
+ * body), or for a GET, or a POST without a body, the query string exactly as sent (without `?`).
+ * One answer for both, so the fields read are always the ones the signature covered; the HMAC of
+ * an empty body must never vouch for a query string.
+ */
+function receiptSource(request: InboundWebhook): { fields: unknown; signedText: string } {
+  const { body } = request;
+  const hasBody =
+    request.method !== 'GET' &&
+    request.method !== 'HEAD' &&
+    (request.rawBody !== '' || isRecord(body) || Array.isArray(body));
+  if (hasBody) return { fields: body, signedText: request.rawBody };
+  const queryAt = request.url.indexOf('?');
+  return { fields: request.query, signedText: queryAt === -1 ? '' : request.url.slice(queryAt + 1) };
+}
+
+/**
+ * A gateway described by configuration: a request template, a response path and a receipt
+ * mapping. Only an instance with a `deliveryReport` block reads receipt webhooks; without one it
+ * has no webhook (404) and, like e-mail, reports no receipts at all.
+ */
+export function createGenericHttpProvider(
+  options: GenericHttpOptions & Required<Pick<GenericHttpOptions, 'deliveryReport'>>,
+): GenericHttpProvider;
+export function createGenericHttpProvider(options: GenericHttpOptions): Provider;
+export function createGenericHttpProvider(options: GenericHttpOptions): Provider {
   const method = options.method ?? 'POST';
   const contentType = options.contentType ?? 'json';
   const channels = options.channels ?? ['sms'];
-  const renderUrl = compileTemplate(options.url, 'url');
-  const renderBody =
-    method === 'POST' && options.bodyTemplate !== undefined
-      ? compileTemplate(options.bodyTemplate, contentType)
-      : undefined;
-  const headerRenderers = Object.entries(options.headers ?? {}).map(
-    ([name, value]) => [name, compileTemplate(value, 'header')] as const,
-  );
+  const { request: compiled, problems } = compileRequest(options);
+  if (problems.length > 0) throw new Error(`generic-http ${options.name}: ${problems.join('; ')}`);
+  const { renderUrl, renderBody, headerRenderers } = compiled;
   const hasContentType = headerRenderers.some(([name]) => name.toLowerCase() === 'content-type');
-  // A JSON template that cannot produce JSON is a config error: fail at start-up, not per send.
-  if (renderBody && contentType === 'json' && parseJson(renderBody(SAMPLE)) === undefined) {
-    throw new Error(`generic-http ${options.name}: bodyTemplate does not render valid JSON`);
-  }
   const success = options.response?.successStatuses;
   const report = options.deliveryReport;
-  const statusMap = new Map(
-    Object.entries(report?.statusMap ?? {}).map(([word, status]) => [word.toLowerCase(), status]),
-  );
 
-  return {
+  const provider: Provider = {
     name: options.name,
     type: 'generic-http',
     channels,
@@ -138,9 +209,17 @@ export function createGenericHttpProvider(options: GenericHttpOptions): GenericH
       if (id === undefined) return failure('malformed_response', `${options.name}: answer without ${path}`);
       return { ok: true, providerMessageId: id, status: 'queued' };
     },
+  };
+  if (!report) return provider;
+
+  const statusMap = new Map(
+    Object.entries(report.statusMap).map(([word, status]) => [word.toLowerCase(), status]),
+  );
+  return {
+    ...provider,
 
     verifyWebhook(request: InboundWebhook): boolean {
-      const signature = report?.signature;
+      const signature = report.signature;
       if (!signature) return true;
       const header = Object.entries(request.headers).find(
         ([name]) => name.toLowerCase() === signature.header.toLowerCase(),
@@ -149,17 +228,16 @@ export function createGenericHttpProvider(options: GenericHttpOptions): GenericH
       if (!header || !header.startsWith(prefix)) return false;
       const encoding = signature.encoding ?? 'hex';
       const expected = createHmac(signature.algorithm ?? 'sha256', signature.secret)
-        .update(request.rawBody, 'utf8')
+        .update(receiptSource(request).signedText, 'utf8')
         .digest();
       const given = Buffer.from(header.slice(prefix.length).trim(), encoding);
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
 
     parseDeliveryReports(request: InboundWebhook): DeliveryReport[] {
-      if (!report) return [];
-      // POST receipts carry a JSON object, a JSON array of them, or form fields; GET receipts use the query.
-      const source = isRecord(request.body) || Array.isArray(request.body) ? request.body : request.query;
-      const items: unknown[] = Array.isArray(source) ? source : [source];
+      // A JSON object, a JSON array of them, form fields, or the query string.
+      const { fields } = receiptSource(request);
+      const items: unknown[] = Array.isArray(fields) ? fields : [fields];
       const reports: DeliveryReport[] = [];
       for (const item of items) {
         const id = readScalar(item, report.messageIdPath);

@@ -1,5 +1,6 @@
 export {
   createGenericHttpProvider,
+  genericHttpOptionProblems,
   type GenericHttpOptions,
   type GenericHttpProvider,
   type GenericHttpSignature,
