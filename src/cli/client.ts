@@ -5,8 +5,24 @@ import { CliError, EXIT, describeSystemError, type ExitCode } from './exit-codes
 export interface ClientOptions {
   url: string;
   token: string | undefined;
-  /** Give up when the server has not answered within this many seconds. */
+  /** Give up when the server has not answered within this many seconds (see timeoutMilliseconds). */
   timeoutSeconds: number;
+}
+
+/**
+ * The longest `--timeout` accepted: one day. Node timers hold at most 2^31-1 ms (about 24.8 days);
+ * a longer delay fires after 1 ms instead, and no CLI call needs to wait for days anyway.
+ */
+export const MAX_TIMEOUT_SECONDS = 86_400;
+
+/**
+ * A timeout in seconds as the whole milliseconds a timer takes: rounded up (0.0001 s is 1 ms, not 0),
+ * so the CLI never gives up before the time asked for. Undefined when it is not a positive number
+ * of at most MAX_TIMEOUT_SECONDS.
+ */
+export function timeoutMilliseconds(seconds: number): number | undefined {
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) return undefined;
+  return Math.max(1, Math.ceil(seconds * 1000));
 }
 
 interface ApiAnswer {
@@ -67,6 +83,13 @@ export function parseServerUrl(raw: string): URL {
 /** POSTs JSON and prints the answer (pretty JSON, or the raw text) on stdout. */
 async function post(options: ClientOptions, path: string, payload: unknown): Promise<ApiAnswer> {
   const base = parseServerUrl(options.url).href.replace(/\/+$/, '');
+  const timeoutMs = timeoutMilliseconds(options.timeoutSeconds);
+  if (timeoutMs === undefined) {
+    throw new CliError(
+      `the timeout ${options.timeoutSeconds} (--timeout) must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`,
+      EXIT.usage,
+    );
+  }
   let status: number;
   let text: string;
   try {
@@ -77,7 +100,7 @@ async function post(options: ClientOptions, path: string, payload: unknown): Pro
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       },
       body: JSON.stringify(payload),
-      signal: AbortSignal.timeout(options.timeoutSeconds * 1000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     status = response.statusCode;
     text = await response.body.text();

@@ -1,7 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { OTPGATE_VERSION } from '../version.js';
 import { serve } from './serve.js';
-import { checkCode, sendCode, type ClientOptions } from './client.js';
+import {
+  MAX_TIMEOUT_SECONDS,
+  checkCode,
+  sendCode,
+  timeoutMilliseconds,
+  type ClientOptions,
+} from './client.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 const EXIT_HELP = `
@@ -32,7 +38,12 @@ const withClientOptions = (command: Command) =>
   command
     .option('--url <url>', 'base URL of a running otpgate (or OTPGATE_URL)', defaultUrl)
     .option('--token <token>', 'API token (or OTPGATE_API_TOKEN)', process.env.OTPGATE_API_TOKEN)
-    .option('--timeout <seconds>', 'give up when the server has not answered by then', parseSeconds, 30)
+    .option(
+      '--timeout <seconds>',
+      `give up when the server has not answered by then (at most ${MAX_TIMEOUT_SECONDS})`,
+      parseSeconds,
+      30,
+    )
     .addHelpText('after', EXIT_HELP);
 
 interface ClientFlags {
@@ -87,7 +98,9 @@ function parseInteger(value: string): number {
 
 function parseSeconds(value: string): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number');
+  if (timeoutMilliseconds(parsed) === undefined) {
+    throw new InvalidArgumentError(`must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`);
+  }
   return parsed;
 }
 

@@ -2,6 +2,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { characterCount } from '../core/characters.js';
 import { DEFAULT_POLICY } from '../core/policy.js';
 import { ConfigFileSchema, type ConfigFile, type ProviderConfig } from './schema.js';
@@ -56,6 +57,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
           : '';
     problems.push(`${where} ${error.message}${extra}`);
   }
+  checkDefaultCountry(raw.defaultCountry, problems);
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
 
   const config = resolveConfig(raw, env, problems);
@@ -167,6 +169,25 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
   };
 }
 
+/** Codes people reach for that are not ISO 3166-1 alpha-2 (the UK's own usage, the EU's for Greece). */
+const COUNTRY_CODE_HINTS: Readonly<Record<string, string>> = {
+  UK: 'GB, the ISO 3166-1 code of the United Kingdom',
+  EL: 'GR, the ISO 3166-1 code of Greece',
+};
+
+/**
+ * The schema checks the shape (two capitals); a code phone numbering does not know (UK, XX) would
+ * pass it and then fail every national number at request time, so it is refused at start-up.
+ */
+function checkDefaultCountry(country: unknown, problems: string[]): void {
+  if (typeof country !== 'string' || !/^[A-Z]{2}$/.test(country) || isSupportedCountry(country)) return;
+  const hint = COUNTRY_CODE_HINTS[country];
+  problems.push(
+    `defaultCountry (OTPGATE_DEFAULT_COUNTRY) "${country}" is not a country code with phone numbers` +
+      (hint ? `: did you mean ${hint}?` : ' (use an ISO 3166-1 alpha-2 code, e.g. NL, GB, US)'),
+  );
+}
+
 function checkReferences(
   providers: Record<string, ProviderConfig>,
   routes: Route[],
@@ -266,12 +287,25 @@ function readPepperFile(dataDir: string, path: string, problems: string[]): stri
 }
 
 function readConfigFile(path: string, problems: string[]): ConfigFile {
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ConfigFile;
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     problems.push(`config file ${path}: ${(error as Error).message}`);
     return {};
   }
+  // `[]` and `null` would otherwise merge into nothing and start silently on the defaults.
+  if (!isPlainObject(parsed)) {
+    problems.push(`config file ${path}: must be a JSON object ({ … }), not ${jsonKind(parsed)}`);
+    return {};
+  }
+  return parsed as ConfigFile;
+}
+
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
 }
 
 /** Nested objects merge key by key; arrays and scalars from `over` replace. */

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/harness.js';
@@ -18,20 +21,29 @@ interface CliResult {
   stderr: string;
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** killAfterMs: for `serve`, which must exit by itself; if it serves instead, it is killed (exit null). */
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  { killAfterMs }: { killAfterMs?: number } = {},
+): Promise<CliResult> {
   // A clean environment, so an OTPGATE_URL / OTPGATE_API_TOKEN of the developer's shell cannot leak in.
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const killer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -146,6 +158,27 @@ describe('otpgate CLI against a running server', () => {
   );
 
   it(
+    'a --timeout that is not whole milliseconds still reaches the server (1.0001 s, 0.5 s, 86400 s)',
+    { timeout: 60_000 },
+    async () => {
+      for (const timeout of ['1.0001', '0.5', '86400']) {
+        const result = await cli([
+          'check',
+          'ver_doesnotexist',
+          '123456',
+          '--url',
+          server.url,
+          '--timeout',
+          timeout,
+        ]);
+        expect(result.code, `${timeout}: ${result.stderr}`).toBe(1);
+        expect(json(result).error.code).toBe('VERIFICATION_NOT_FOUND');
+        expectOneErrorLine(result, /^otpgate: VERIFICATION_NOT_FOUND: .+ \(HTTP 404\)$/);
+      }
+    },
+  );
+
+  it(
     'send pins a route with --route and refuses an unknown one with exit 1',
     { timeout: 30_000 },
     async () => {
@@ -200,6 +233,47 @@ describe('otpgate CLI when the server cannot be reached', () => {
     }
   });
 
+  it(
+    'a --timeout below 1 ms waits 1 ms, not 0: exit 69 on a silent server',
+    { timeout: 30_000 },
+    async () => {
+      const sockets: Socket[] = [];
+      const silent: Server = createServer((socket) => void sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const address = silent.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      try {
+        const result = await cli(['check', 'ver_x', '123456', '--url', url, '--timeout', '0.0001']);
+        expect(result.code).toBe(69);
+        expectOneErrorLine(
+          result,
+          new RegExp(`^otpgate: cannot reach ${url} \\(no answer within 0\\.0001 s\\)$`),
+        );
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    },
+  );
+
+  it(
+    'a --timeout that is not a positive number of at most 86400 s is a usage error: exit 64',
+    { timeout: 60_000 },
+    async () => {
+      // Nothing listens there: a value that slipped through would exit 69, not 64.
+      const url = `http://127.0.0.1:${await freePort()}`;
+      for (const timeout of ['abc', '0', '-1', '', 'Infinity', '86400.001', '3000000', '5000000', '1e300']) {
+        const result = await cli(['check', 'ver_x', '123456', '--url', url, '--timeout', timeout]);
+        expect(result.code, `${timeout}: ${result.stderr}`).toBe(64);
+        expect(result.stdout).toBe('');
+        expectOneErrorLine(
+          result,
+          /^otpgate: option '--timeout <seconds>' argument '.*' is invalid\. must be a positive number of seconds, at most 86400$/,
+        );
+      }
+    },
+  );
+
   it('a missing argument is a usage error: exit 64', { timeout: 30_000 }, async () => {
     const result = await cli(['check', 'ver_x']);
     expect(result.code).toBe(64);
@@ -231,6 +305,26 @@ describe('otpgate CLI with an API token', () => {
     const fromEnv = await cli(['send', '+31651860675', '--url', server.url], { OTPGATE_API_TOKEN: TOKEN });
     expect(fromEnv.code, fromEnv.stderr).toBe(0);
   });
+});
+
+describe('otpgate serve with a bad configuration', () => {
+  it(
+    'a config file that is not an object and an unknown default country: both listed, exit 78',
+    { timeout: 30_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
+      const file = join(dir, 'otpgate.json');
+      writeFileSync(file, '[]');
+      const result = await cli(
+        ['serve'],
+        { OTPGATE_CONFIG: file, OTPGATE_DEFAULT_COUNTRY: 'UK', OTPGATE_DATA_DIR: dir, PORT: '0' },
+        { killAfterMs: 15_000 },
+      );
+      expect(result.code).toBe(78);
+      expect(result.stderr).toContain(`config file ${file}: must be a JSON object ({ … }), not an array`);
+      expect(result.stderr).toContain('"UK" is not a country code with phone numbers: did you mean GB');
+    },
+  );
 });
 
 describe('otpgate --help', () => {

@@ -269,6 +269,82 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: the config file root', () => {
+  it('must be a JSON object: [], null, a string, a number and true are listed problems', () => {
+    const dir = tempDir();
+    for (const [text, kind] of [
+      ['[]', 'an array'],
+      ['[1, 2]', 'an array'],
+      ['null', 'null'],
+      ['"str"', 'a string'],
+      ['42', 'a number'],
+      ['true', 'a boolean'],
+    ]) {
+      const file = join(dir, 'root.json');
+      writeFileSync(file, text!);
+      const problems = problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }));
+      expect(problems, text).toEqual([`config file ${file}: must be a JSON object ({ … }), not ${kind}`]);
+    }
+  });
+
+  it('is listed together with the other problems', () => {
+    const dir = tempDir();
+    const file = join(dir, 'array.json');
+    writeFileSync(file, '[]');
+    const problems = problemsOf(() =>
+      loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file, PORT: 'eighty' } }),
+    );
+    expect(problems).toContain(`config file ${file}: must be a JSON object ({ … }), not an array`);
+    expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
+  });
+
+  it('an empty object is fine: the defaults', () => {
+    const dir = tempDir();
+    const file = join(dir, 'empty.json');
+    writeFileSync(file, '{}');
+    expect(loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }).port).toBe(8080);
+  });
+});
+
+describe('loadConfig: defaultCountry', () => {
+  it('takes a country libphonenumber knows', () => {
+    for (const country of ['NL', 'GB', 'US', 'DE']) {
+      const config = loadConfig({ env: { OTPGATE_DATA_DIR: tempDir(), OTPGATE_DEFAULT_COUNTRY: country } });
+      expect(config.defaultCountry).toBe(country);
+    }
+  });
+
+  it('refuses UK with a hint that the ISO code is GB', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { OTPGATE_DATA_DIR: tempDir(), OTPGATE_DEFAULT_COUNTRY: 'UK' } }),
+    );
+    expect(problems).toEqual([
+      'defaultCountry (OTPGATE_DEFAULT_COUNTRY) "UK" is not a country code with phone numbers: did you mean GB, the ISO 3166-1 code of the United Kingdom?',
+    ]);
+  });
+
+  it('refuses a code no country has (XX), from the file too, listed with the other problems', () => {
+    const dir = tempDir();
+    const file = join(dir, 'country.json');
+    writeFileSync(file, JSON.stringify({ defaultCountry: 'XX' }));
+    const problems = problemsOf(() =>
+      loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file, OTP_LENGTH: '3' } }),
+    );
+    expect(problems).toContain(
+      'defaultCountry (OTPGATE_DEFAULT_COUNTRY) "XX" is not a country code with phone numbers (use an ISO 3166-1 alpha-2 code, e.g. NL, GB, US)',
+    );
+    expect(problems.some((p) => p.startsWith('policy.codeLength'))).toBe(true);
+  });
+
+  it('a value that is not two capitals stays one schema problem, not two', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { OTPGATE_DATA_DIR: tempDir(), OTPGATE_DEFAULT_COUNTRY: 'nl' } }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^defaultCountry /);
+  });
+});
+
 describe('loadConfig templates', () => {
   it('refuses a template without {code} and a malformed app hash', () => {
     const problems = problemsOf(() =>
