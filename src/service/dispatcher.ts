@@ -218,13 +218,18 @@ export class Dispatcher {
     });
     if (!applied?.changed) return { attempt: applied?.attempt ?? attempt, changed: false };
     if (status === 'delivered') {
-      // Conditional on the chain still being at this step, so no read is needed first.
-      await this.o.store.verifications.clearFailover(attempt.verificationId, attempt.stepIndex, nowMs);
+      // Conditional on the chain still being at this step of the same send, so no read is needed first.
+      await this.o.store.verifications.clearFailover(
+        attempt.verificationId,
+        attempt.stepIndex,
+        attempt.createdAtMs,
+        nowMs,
+      );
       this.o.routing.recordOutcome(attempt.routeId, true);
     } else if (isFailedDelivery(status)) {
       this.o.routing.recordOutcome(attempt.routeId, false);
       const v = await this.o.store.verifications.get(attempt.verificationId);
-      if (v && v.status === 'pending' && v.chainIndex === attempt.stepIndex) {
+      if (v && v.status === 'pending' && v.chainIndex === attempt.stepIndex && ofCurrentSend(attempt, v)) {
         await this.failover(v, 'receipt');
       }
     }
@@ -248,9 +253,16 @@ export class Dispatcher {
   async onTimeout(v: Verification): Promise<void> {
     // A delivered receipt may have landed just before the timer was armed: then there is nothing to do.
     const attempts = await this.o.store.attempts.listByVerification(v.id);
-    const delivered = attempts.some((a) => a.stepIndex === v.chainIndex && a.status === 'delivered');
+    const delivered = attempts.some(
+      (a) => a.stepIndex === v.chainIndex && a.status === 'delivered' && ofCurrentSend(a, v),
+    );
     if (delivered) {
-      await this.o.store.verifications.clearFailover(v.id, v.chainIndex, this.o.clock.nowMs());
+      await this.o.store.verifications.clearFailover(
+        v.id,
+        v.chainIndex,
+        v.lastSentAtMs,
+        this.o.clock.nowMs(),
+      );
       return;
     }
     await this.failover(v, 'timeout');
@@ -317,4 +329,13 @@ export class Dispatcher {
         return new OtpError('ALL_ROUTES_FAILED', { details });
     }
   }
+}
+
+/**
+ * Whether `attempt` carried the code of `v`'s current send. Every send (the first, each resend)
+ * starts the chain at step 0 again and sets lastSentAtMs; failover steps keep it. A message of an
+ * earlier send was created before that, and its receipts must not move or stop the new send's chain.
+ */
+function ofCurrentSend(attempt: Attempt, v: Verification): boolean {
+  return attempt.createdAtMs >= v.lastSentAtMs;
 }

@@ -115,6 +115,9 @@ export class OtpService {
     const v = await this.o.store.verifications.get(id);
     if (!v) throw new OtpError('VERIFICATION_NOT_FOUND');
     this.assertPending(v);
+    // A resend is a new code to the same number: the number's wrong-code lock-out holds it back
+    // exactly as it holds back a new verification.
+    await this.refuseLockedDestination(v.destination, v.purpose);
     const chain = this.o.routing.plan({
       destination: v.destination,
       country: v.country,

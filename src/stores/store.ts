@@ -135,8 +135,12 @@ export interface VerificationRepo {
   ): Promise<{ changed: boolean; verification: Verification } | undefined>;
   /** ATOMIC compare-and-set of the failover chain position and its timer. */
   advanceChain(args: AdvanceArgs): Promise<boolean>;
-  /** Clears the failover timer if the chain is still at `atIndex` (a delivered receipt arrived). */
-  clearFailover(id: string, atIndex: number, nowMs: number): Promise<void>;
+  /**
+   * Clears the failover timer if the chain is still at `atIndex` and the current send began at or
+   * before `sentAtMs` (a delivered receipt arrived for a message of that send, created then). A
+   * receipt for a message of an earlier send must not stop the clock of the code sent since.
+   */
+  clearFailover(id: string, atIndex: number, sentAtMs: number, nowMs: number): Promise<void>;
   /**
    * Verifications of (destination, purpose) created at or after `sinceMs` that collected at least one
    * wrong code, oldest first. Wrong codes per destination are summed from these rows at send time,

@@ -202,6 +202,36 @@ describe('routing and failover end to end over HTTP', () => {
     expect(secondary.sent).toHaveLength(0);
   });
 
+  it("receipts for the message of an earlier send neither move nor stop the resent code's chain", async () => {
+    const { t, clock, primary, secondary } = await setup();
+    const first = await send(t);
+    clock.advanceSeconds(45);
+    const resent = await t.request('POST', `/v1/verifications/${first.body.id}/resend`);
+    expect(resent.status).toBe(200);
+    const oldMessage = first.body.attempt.provider_message_id;
+    // A late failed receipt of the old message: no failover while the new message is in flight.
+    primary.report(oldMessage, 'failed', 'EXPIRED');
+    await waitFor(
+      async () => (await t.request('GET', `/v1/messages/${first.body.attempt.id}`)).body.status === 'failed',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(secondary.sent).toHaveLength(0);
+    // A late delivered receipt of the old message does not cancel the new message's timer either.
+    const second = await send(t, { to: '+31651860671' });
+    clock.advanceSeconds(45);
+    await t.request('POST', `/v1/verifications/${second.body.id}/resend`);
+    primary.report(second.body.attempt.provider_message_id, 'delivered');
+    await waitFor(
+      async () =>
+        (await t.request('GET', `/v1/messages/${second.body.attempt.id}`)).body.status === 'delivered',
+    );
+    clock.advanceSeconds(31);
+    expect(await t.app.background.tickFailovers()).toBe(2);
+    expect(secondary.sent.map((m) => m.to)).toEqual(expect.arrayContaining(['+31651860670', '+31651860671']));
+    const newCode = resent.body.debug_code;
+    expect(secondary.sent.find((m) => m.to === '+31651860670')?.code).toBe(newCode);
+  });
+
   it('a pending failover survives a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-restart-'));
     const first = await setup(dataDir);

@@ -102,6 +102,26 @@ describe('OtpService policy', () => {
     expect((await service.start({ to: '+31651860670' })).verification.status).toBe('pending');
   });
 
+  it('the per-destination wrong-code lock-out also holds back a resend of a pending verification', async () => {
+    const { clock, service, provider } = await setup(
+      {},
+      { policy: { maxFailedChecksPerDestination: 3, failedChecksWindowSeconds: 60 } },
+    );
+    const sent = await service.start({ to: '+31651860670' });
+    const wrong = lastCode(provider) === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 3; i++) await service.check({ id: sent.verification.id, code: wrong });
+    clock.advanceSeconds(45);
+    const sentBefore = provider.sent.length;
+    await expect(service.resend(sent.verification.id)).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: 15,
+    });
+    await expect(service.start({ to: '+31651860670' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    expect(provider.sent).toHaveLength(sentBefore);
+    clock.advanceSeconds(15);
+    expect((await service.resend(sent.verification.id)).verification.sendCount).toBe(2);
+  });
+
   it('keeps rows as long as their wrong codes count, even with a shorter retention', async () => {
     const { clock, service, provider, t } = await setup(
       {},

@@ -125,9 +125,10 @@ export class MemoryVerificationRepo implements VerificationRepo {
     return true;
   }
 
-  async clearFailover(id: string, atIndex: number, nowMs: number): Promise<void> {
+  async clearFailover(id: string, atIndex: number, sentAtMs: number, nowMs: number): Promise<void> {
     const v = this.rows.get(id);
     if (!v || v.chainIndex !== atIndex || v.failoverAtMs === undefined) return;
+    if (v.lastSentAtMs > sentAtMs) return;
     this.write({ ...v, failoverAtMs: undefined, updatedAtMs: nowMs });
   }
 

@@ -100,7 +100,8 @@ export const VERIFICATION_SQL = {
     updated_at_ms = @now_ms WHERE id = @id AND status = 'pending' AND chain_index = @from_index
     AND (@send_count IS NULL OR send_count = @send_count)`,
   clearFailover: `UPDATE verifications SET failover_at_ms = NULL, updated_at_ms = @now_ms
-    WHERE id = @id AND chain_index = @at_index AND failover_at_ms IS NOT NULL`,
+    WHERE id = @id AND chain_index = @at_index AND failover_at_ms IS NOT NULL
+    AND last_sent_at_ms <= @sent_at_ms`,
   // INDEXED BY pins the partial index: the planner may otherwise range-scan the expiry index,
   // which also holds every approved/canceled row that has not expired yet.
   countActive: `SELECT count(*) AS n FROM verifications INDEXED BY verifications_active
@@ -144,7 +145,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
       },
     ]
   >;
-  private readonly clear: Statement<[{ id: string; at_index: number; now_ms: number }]>;
+  private readonly clear: Statement<[{ id: string; at_index: number; sent_at_ms: number; now_ms: number }]>;
   private readonly failedChecks: Statement<
     [{ destination: string; purpose: string; since_ms: number }],
     { created_at_ms: number; failed_checks: number }
@@ -194,7 +195,9 @@ export class SqliteVerificationRepo implements VerificationRepo {
       now_ms: number;
       send_count: number | null;
     }>(VERIFICATION_SQL.advanceChain);
-    this.clear = db.prepare<{ id: string; at_index: number; now_ms: number }>(VERIFICATION_SQL.clearFailover);
+    this.clear = db.prepare<{ id: string; at_index: number; sent_at_ms: number; now_ms: number }>(
+      VERIFICATION_SQL.clearFailover,
+    );
     this.failedChecks = db.prepare(VERIFICATION_SQL.listFailedChecks);
     this.countPending = db.prepare<{ now_ms: number }, { n: number }>(VERIFICATION_SQL.countActive);
     this.dueFailovers = db.prepare<{ now_ms: number; limit: number }, VerificationRow>(
@@ -315,9 +318,9 @@ export class SqliteVerificationRepo implements VerificationRepo {
     });
   }
 
-  async clearFailover(id: string, atIndex: number, nowMs: number): Promise<void> {
+  async clearFailover(id: string, atIndex: number, sentAtMs: number, nowMs: number): Promise<void> {
     return this.group.run(() => {
-      this.clear.run({ id, at_index: atIndex, now_ms: nowMs });
+      this.clear.run({ id, at_index: atIndex, sent_at_ms: sentAtMs, now_ms: nowMs });
     });
   }
 

@@ -475,13 +475,24 @@ export function verificationContract(getStore: () => Store): void {
       const store = getStore();
       const v = makeVerification({ failoverAtMs: T0 + 30_000 });
       await store.verifications.insertIfNoActive(v, T0);
-      await store.verifications.clearFailover(v.id, 1, T0 + 1);
+      await store.verifications.clearFailover(v.id, 1, T0, T0 + 1);
       expect((await store.verifications.get(v.id))?.failoverAtMs).toBe(T0 + 30_000);
-      await store.verifications.clearFailover(v.id, 0, T0 + 2);
+      await store.verifications.clearFailover(v.id, 0, T0, T0 + 2);
       const stored = await store.verifications.get(v.id);
       expect(stored?.failoverAtMs).toBeUndefined();
       expect(stored?.updatedAtMs).toBe(T0 + 2);
-      await store.verifications.clearFailover('ver_missing', 0, T0);
+      await store.verifications.clearFailover('ver_missing', 0, T0, T0);
+    });
+
+    it('clearFailover leaves the timer of a later send alone (a receipt of an earlier message)', async () => {
+      const store = getStore();
+      const v = makeVerification({ lastSentAtMs: T0 + 5_000, failoverAtMs: T0 + 35_000 });
+      await store.verifications.insertIfNoActive(v, T0 + 5_000);
+      // The delivered message was created at T0, before the send at T0 + 5 s.
+      await store.verifications.clearFailover(v.id, 0, T0, T0 + 6_000);
+      expect((await store.verifications.get(v.id))?.failoverAtMs).toBe(T0 + 35_000);
+      await store.verifications.clearFailover(v.id, 0, T0 + 5_000, T0 + 7_000);
+      expect((await store.verifications.get(v.id))?.failoverAtMs).toBeUndefined();
     });
 
     it('countActive counts pending, unexpired verifications only', async () => {
