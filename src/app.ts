@@ -57,7 +57,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const channelProblems = config.routes
     .filter((route) => !providers.get(route.provider)?.channels.includes(route.channel))
     .map(
-      (route) => `routes[${route.id}]: provider "${route.provider}" does not offer channel ${route.channel}`,
+      (route) =>
+        `route ${route.id} (${route.name}): provider "${route.provider}" does not offer channel ${route.channel}`,
     );
   if (channelProblems.length > 0) throw new ConfigError(channelProblems);
   const sandbox = [...providers.values()].find((p): p is SandboxProvider => p instanceof SandboxProvider);
