@@ -3,12 +3,10 @@ import type { ConfigFile } from './schema.js';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads environment variables into the config-file shape. otpgate's own names come first; the
- * reference server's names (OTP_*, DEBUG_OTP, OTP_HMAC_SECRET, API_AUTH_TOKEN, BRIDGEXAPI_*) are
- * accepted too so its users can switch without renaming anything.
- * Values are parsed here; range checks happen once, in the schema.
+ * The parsers every environment variable goes through: a blank value is unset, and a value that
+ * does not parse is pushed to `problems` (and read as unset) instead of being silently dropped.
  */
-export function configFromEnv(env: Env, problems: string[]): ConfigFile {
+function envReader(env: Env, problems: string[]) {
   const pick = (...names: string[]): { name: string; value: string } | undefined => {
     for (const name of names) {
       const value = env[name];
@@ -25,6 +23,16 @@ export function configFromEnv(env: Env, problems: string[]): ConfigFile {
     }
     return Number(found.value);
   };
+  /** A decimal number such as `20` or `2.5` (the reference server reads some settings as floats). */
+  const decimal = (...names: string[]): number | undefined => {
+    const found = pick(...names);
+    if (!found) return undefined;
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(found.value)) {
+      problems.push(`${found.name} must be a number such as 20 or 2.5 (got "${found.value}")`);
+      return undefined;
+    }
+    return Number(found.value);
+  };
   const bool = (...names: string[]): boolean | undefined => {
     const found = pick(...names);
     if (!found) return undefined;
@@ -35,6 +43,17 @@ export function configFromEnv(env: Env, problems: string[]): ConfigFile {
     return undefined;
   };
   const str = (...names: string[]): string | undefined => pick(...names)?.value;
+  return { int, decimal, bool, str };
+}
+
+/**
+ * Reads environment variables into the config-file shape. otpgate's own names come first; the
+ * reference server's names (OTP_*, DEBUG_OTP, OTP_HMAC_SECRET, API_AUTH_TOKEN, BRIDGEXAPI_*) are
+ * accepted too so its users can switch without renaming anything.
+ * Values are parsed here; range checks happen once, in the schema.
+ */
+export function configFromEnv(env: Env, problems: string[]): ConfigFile {
+  const { int, bool, str } = envReader(env, problems);
 
   const out: Record<string, unknown> = {
     mode: str('OTPGATE_MODE'),
@@ -68,18 +87,38 @@ export function configFromEnv(env: Env, problems: string[]): ConfigFile {
   return dropUndefined(out) as ConfigFile;
 }
 
-/** The BridgeXAPI settings of the reference server, used to build default routes 1-8 on BridgeXAPI. */
+/** A BRIDGEXAPI_TIMEOUT below this is a typo (milliseconds meant?), not a usable request timeout. */
+export const MIN_BRIDGEXAPI_TIMEOUT_SECONDS = 0.1;
+/** Longest BRIDGEXAPI_TIMEOUT accepted, in seconds: the same bound as a route's `timeoutSeconds`. */
+export const MAX_BRIDGEXAPI_TIMEOUT_SECONDS = 3600;
+
+/**
+ * The BridgeXAPI settings of the reference server, used to build default routes 1-8 on BridgeXAPI.
+ * With a key set, a BRIDGEXAPI_TIMEOUT that is not a whole number of seconds from 1 to
+ * MAX_BRIDGEXAPI_TIMEOUT_SECONDS is pushed to `problems`, like any other bad variable.
+ */
 export function bridgeFromEnv(
   env: Env,
+  problems: string[],
 ): { apiKey: string; baseUrl?: string; callerId?: string; timeoutMs?: number } | undefined {
   const apiKey = env.BRIDGEXAPI_API_KEY?.trim();
   if (!apiKey) return undefined;
-  const timeoutSeconds = Number(env.BRIDGEXAPI_TIMEOUT);
+  // Float seconds, as the reference server reads it (its default is 20).
+  const timeoutSeconds = envReader(env, problems).decimal('BRIDGEXAPI_TIMEOUT');
+  const timeoutOk =
+    timeoutSeconds !== undefined &&
+    timeoutSeconds >= MIN_BRIDGEXAPI_TIMEOUT_SECONDS &&
+    timeoutSeconds <= MAX_BRIDGEXAPI_TIMEOUT_SECONDS;
+  if (timeoutSeconds !== undefined && !timeoutOk) {
+    problems.push(
+      `BRIDGEXAPI_TIMEOUT must be from ${MIN_BRIDGEXAPI_TIMEOUT_SECONDS} to ${MAX_BRIDGEXAPI_TIMEOUT_SECONDS} seconds (got ${timeoutSeconds})`,
+    );
+  }
   return {
     apiKey,
     ...(env.BRIDGEXAPI_BASE_URL ? { baseUrl: env.BRIDGEXAPI_BASE_URL.trim() } : {}),
     ...(env.DEFAULT_CALLER_ID ? { callerId: env.DEFAULT_CALLER_ID.trim() } : {}),
-    ...(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+    ...(timeoutOk ? { timeoutMs: Math.ceil(timeoutSeconds * 1000) } : {}),
   };
 }
 

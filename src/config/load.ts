@@ -58,14 +58,19 @@ export function loadConfig(options: LoadOptions = {}): Config {
     problems.push(`${where} ${error.message}${extra}`);
   }
   checkDefaultCountry(raw.defaultCountry, problems);
+  const bridge = bridgeFromEnv(env, problems);
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
 
-  const config = resolveConfig(raw, env, problems);
+  const config = resolveConfig(raw, bridge, problems);
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   return deepFreeze(config);
 }
 
-function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, problems: string[]): Config {
+function resolveConfig(
+  raw: ConfigFile,
+  bridge: ReturnType<typeof bridgeFromEnv>,
+  problems: string[],
+): Config {
   const mode = raw.mode ?? 'development';
   const host = raw.host ?? '127.0.0.1';
   const port = raw.port ?? 8080;
@@ -78,7 +83,6 @@ function resolveConfig(raw: ConfigFile, env: LoadOptions['env'] & object, proble
     );
   }
 
-  const bridge = bridgeFromEnv(env);
   const defaults = defaultRoutes(bridge, mode);
   if (mode === 'production' && !raw.providers && !bridge) {
     problems.push(

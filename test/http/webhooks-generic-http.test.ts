@@ -129,6 +129,25 @@ describe('generic-http receipt webhooks', () => {
     expect((await post(sign(body))).body).toEqual({ received: 1, applied: 1 });
   });
 
+  it('refuses a valid signature with anything after it, truncated or extended (401)', async () => {
+    const t = await setup();
+    const id = await sendOver(t, 2);
+    const body = `mid=${id}&st=ok`;
+    const post = (signature: string) =>
+      t.request('POST', '/v1/webhooks/dlr/gsigned', body, {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-sig': signature,
+      });
+    const good = sign(body);
+    for (const forged of [`${good}0`, `${good}zz`, `${good}00`, good.slice(0, -1)]) {
+      const res = await post(forged);
+      expect(res.status, forged).toBe(401);
+      expect(res.body.error.code).toBe('WEBHOOK_SIGNATURE_INVALID');
+    }
+    expect(await statusOf(t, id)).toBe('queued');
+    expect((await post(good)).body).toEqual({ received: 1, applied: 1 });
+  });
+
   it('answers 404 NOT_FOUND for an instance without a deliveryReport block', async () => {
     const t = await setup();
     const id = await sendOver(t, 3);

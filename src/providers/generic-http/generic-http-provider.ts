@@ -135,6 +135,19 @@ export function genericHttpOptionProblems(options: Omit<GenericHttpOptions, 'nam
 }
 
 /**
+ * Whether `given` is exactly `expected`, the HMAC as Node encodes it (lower-case hex, padded
+ * base64): hex case-insensitively, base64 only in that canonical form. The texts are compared, not
+ * what Buffer.from decodes from them, because decoding is lenient (it drops an odd last digit, junk
+ * after the digest, stray base64 characters), so a valid digest with anything around it would pass.
+ * Constant time over the bytes once the lengths agree.
+ */
+function sameSignatureText(given: string, expected: string, encoding: 'hex' | 'base64'): boolean {
+  const a = Buffer.from(encoding === 'hex' ? given.toLowerCase() : given, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
  * Where a receipt is and which bytes its signature covers: a POSTed JSON or form body (the raw
  * body), or for a GET, or a POST without a body, the query string exactly as sent (without `?`).
  * One answer for both, so the fields read are always the ones the signature covered; the HMAC of
@@ -229,9 +242,8 @@ export function createGenericHttpProvider(options: GenericHttpOptions): Provider
       const encoding = signature.encoding ?? 'hex';
       const expected = createHmac(signature.algorithm ?? 'sha256', signature.secret)
         .update(receiptSource(request).signedText, 'utf8')
-        .digest();
-      const given = Buffer.from(header.slice(prefix.length).trim(), encoding);
-      return given.length === expected.length && timingSafeEqual(given, expected);
+        .digest(encoding);
+      return sameSignatureText(header.slice(prefix.length).trim(), expected, encoding);
     },
 
     parseDeliveryReports(request: InboundWebhook): DeliveryReport[] {
