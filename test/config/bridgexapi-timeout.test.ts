@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configProblemsOf } from '../support/config-problems.js';
 
 /** BRIDGEXAPI_TIMEOUT is checked at start-up like every other variable, not silently dropped. */
 
@@ -12,16 +13,6 @@ const env = (timeout: string | undefined, extra: Record<string, string> = {}) =>
   ...(timeout === undefined ? {} : { BRIDGEXAPI_TIMEOUT: timeout }),
   ...extra,
 });
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const bridgeTimeouts = (config: ReturnType<typeof loadConfig>) =>
   Object.values(config.providers)
@@ -47,7 +38,7 @@ describe('loadConfig: BRIDGEXAPI_TIMEOUT', () => {
   it('a value that is not a plain number of seconds is a listed problem', () => {
     for (const value of ['abc', '20s', '1e3', '-5', 'Infinity', '0x10', '2.', '.5']) {
       expect(
-        problemsOf(() => loadConfig({ env: env(value) })),
+        configProblemsOf(() => loadConfig({ env: env(value) })),
         value,
       ).toEqual([`BRIDGEXAPI_TIMEOUT must be a number such as 20 or 2.5 (got "${value}")`]);
     }
@@ -56,14 +47,16 @@ describe('loadConfig: BRIDGEXAPI_TIMEOUT', () => {
   it('zero, tiny or absurd timeouts are listed problems', () => {
     for (const value of ['0', '0.05', '3601', '99999999999']) {
       expect(
-        problemsOf(() => loadConfig({ env: env(value) })),
+        configProblemsOf(() => loadConfig({ env: env(value) })),
         value,
       ).toEqual([`BRIDGEXAPI_TIMEOUT must be from 0.1 to 3600 seconds (got ${value})`]);
     }
   });
 
   it('is listed together with the other bad values', () => {
-    const problems = problemsOf(() => loadConfig({ env: env('abc', { PORT: 'eighty', OTP_LENGTH: '2' }) }));
+    const problems = configProblemsOf(() =>
+      loadConfig({ env: env('abc', { PORT: 'eighty', OTP_LENGTH: '2' }) }),
+    );
     expect(problems).toContain('BRIDGEXAPI_TIMEOUT must be a number such as 20 or 2.5 (got "abc")');
     expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
     expect(problems.some((p) => p.startsWith('policy.codeLength'))).toBe(true);

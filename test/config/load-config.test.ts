@@ -2,20 +2,11 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configProblemsOf } from '../support/config-problems.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'otpgate-config-'));
 const PEPPER = 'config-test-pepper-0123456789-abcdefghij';
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('starts with the documented defaults and sandbox routes 1-8', () => {
@@ -59,7 +50,7 @@ describe('loadConfig', () => {
   });
 
   it('production refuses to start without a pepper or with debug codes on, listing every problem', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblemsOf(() =>
       loadConfig({
         env: { OTPGATE_MODE: 'production', OTPGATE_DEBUG_CODES: 'true', OTPGATE_DATA_DIR: tempDir() },
       }),
@@ -69,7 +60,7 @@ describe('loadConfig', () => {
   });
 
   it('production refuses the reference server placeholder secret', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblemsOf(() =>
       loadConfig({
         env: {
           OTPGATE_MODE: 'production',
@@ -83,7 +74,7 @@ describe('loadConfig', () => {
 
   it('refuses a long pepper that is a pattern, not a secret (32 × "a")', () => {
     for (const pepper of ['a'.repeat(32), 'ab'.repeat(20), '0123456789'.slice(0, 9).repeat(4)]) {
-      const problems = problemsOf(() =>
+      const problems = configProblemsOf(() =>
         loadConfig({
           env: { OTPGATE_MODE: 'production', OTPGATE_PEPPER: pepper, OTPGATE_DATA_DIR: tempDir() },
         }),
@@ -107,7 +98,7 @@ describe('loadConfig', () => {
 
   it('production refuses to run on the built-in sandbox, which delivers nothing', () => {
     const env = { OTPGATE_MODE: 'production', OTPGATE_PEPPER: PEPPER, OTPGATE_DATA_DIR: tempDir() };
-    expect(problemsOf(() => loadConfig({ env }))).toEqual([
+    expect(configProblemsOf(() => loadConfig({ env }))).toEqual([
       'production mode has no real provider: the built-in sandbox routes deliver nothing; set BRIDGEXAPI_API_KEY or configure providers and routes (OTPGATE_CONFIG)',
     ]);
     // With BridgeXAPI for SMS, the built-in sandbox voice/WhatsApp/e-mail routes are off.
@@ -153,7 +144,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every bad value at once', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblemsOf(() =>
       loadConfig({
         env: {
           OTPGATE_DATA_DIR: tempDir(),
@@ -209,9 +200,11 @@ describe('loadConfig', () => {
         routes: [{ id: 1, name: 'a', provider: 'nope', channel: 'sms', rates: [] }],
       }),
     );
-    const problems = problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }));
+    const problems = configProblemsOf(() =>
+      loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }),
+    );
     expect(problems.join('\n')).toContain('colour');
-    const second = problemsOf(() =>
+    const second = configProblemsOf(() =>
       loadConfig({
         env: { OTPGATE_DATA_DIR: dir },
         overrides: {
@@ -243,14 +236,14 @@ describe('loadConfig', () => {
         overrides: { providers, routes, defaultRouteId: 1, ...(pricing ? { pricing } : {}) },
       });
 
-    expect(problemsOf(() => load()).join('\n')).toContain('pricing.baseCurrency is required');
-    const missing = problemsOf(() => load({ baseCurrency: 'EUR', exchangeRates: { USD: 0.9 } }));
+    expect(configProblemsOf(() => load()).join('\n')).toContain('pricing.baseCurrency is required');
+    const missing = configProblemsOf(() => load({ baseCurrency: 'EUR', exchangeRates: { USD: 0.9 } }));
     expect(missing).toEqual(['pricing.exchangeRates.GBP is missing: routes price in it, the base is EUR']);
     const ok = load({ baseCurrency: 'EUR', exchangeRates: { USD: 0.9, GBP: 1.15 } });
     expect(ok.pricing).toEqual({ baseCurrency: 'EUR', exchangeRates: { USD: 0.9, GBP: 1.15 } });
-    expect(problemsOf(() => load({ baseCurrency: 'EUR', exchangeRates: { USD: 0 } })).join('\n')).toContain(
-      'pricing',
-    );
+    expect(
+      configProblemsOf(() => load({ baseCurrency: 'EUR', exchangeRates: { USD: 0 } })).join('\n'),
+    ).toContain('pricing');
     // One currency needs no pricing block: it is the base.
     const single = loadConfig({
       env: { OTPGATE_DATA_DIR: dir },
@@ -264,7 +257,7 @@ describe('loadConfig', () => {
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{ not json');
     expect(
-      problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }))[0],
+      configProblemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }))[0],
     ).toContain(file);
   });
 });
@@ -282,7 +275,9 @@ describe('loadConfig: the config file root', () => {
     ]) {
       const file = join(dir, 'root.json');
       writeFileSync(file, text!);
-      const problems = problemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }));
+      const problems = configProblemsOf(() =>
+        loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file } }),
+      );
       expect(problems, text).toEqual([`config file ${file}: must be a JSON object ({ … }), not ${kind}`]);
     }
   });
@@ -291,7 +286,7 @@ describe('loadConfig: the config file root', () => {
     const dir = tempDir();
     const file = join(dir, 'array.json');
     writeFileSync(file, '[]');
-    const problems = problemsOf(() =>
+    const problems = configProblemsOf(() =>
       loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file, PORT: 'eighty' } }),
     );
     expect(problems).toContain(`config file ${file}: must be a JSON object ({ … }), not an array`);
@@ -315,7 +310,7 @@ describe('loadConfig: defaultCountry', () => {
   });
 
   it('refuses UK with a hint that the ISO code is GB', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblemsOf(() =>
       loadConfig({ env: { OTPGATE_DATA_DIR: tempDir(), OTPGATE_DEFAULT_COUNTRY: 'UK' } }),
     );
     expect(problems).toEqual([
@@ -327,7 +322,7 @@ describe('loadConfig: defaultCountry', () => {
     const dir = tempDir();
     const file = join(dir, 'country.json');
     writeFileSync(file, JSON.stringify({ defaultCountry: 'XX' }));
-    const problems = problemsOf(() =>
+    const problems = configProblemsOf(() =>
       loadConfig({ env: { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file, OTP_LENGTH: '3' } }),
     );
     expect(problems).toContain(
@@ -337,7 +332,7 @@ describe('loadConfig: defaultCountry', () => {
   });
 
   it('a value that is not two capitals stays one schema problem, not two', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblemsOf(() =>
       loadConfig({ env: { OTPGATE_DATA_DIR: tempDir(), OTPGATE_DEFAULT_COUNTRY: 'nl' } }),
     );
     expect(problems).toHaveLength(1);
@@ -347,7 +342,7 @@ describe('loadConfig: defaultCountry', () => {
 
 describe('loadConfig templates', () => {
   it('refuses a template without {code} and a malformed app hash', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblemsOf(() =>
       loadConfig({
         env: { OTPGATE_DATA_DIR: tempDir() },
         overrides: { templates: { overrides: { sms: 'Hello from {brand}' }, appHash: 'short+hash1' } },
