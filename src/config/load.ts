@@ -111,7 +111,8 @@ function resolveConfig(
       }))
     : defaults.routes;
   const routingPolicies = (raw.routingPolicies ?? []).map((p) => ({ ...p, match: p.match ?? {} }));
-  checkReferences(providers, routes, routingPolicies, raw.defaultRouteId ?? 3, problems);
+  checkReferences(providers, routes, routingPolicies, problems);
+  if (raw.referenceApi ?? true) checkDefaultRoute(routes, raw.defaultRouteId ?? 3, problems);
   const pricing = resolvePricing(raw.pricing ?? {}, routes, problems);
 
   problems.push(
@@ -196,7 +197,6 @@ function checkReferences(
   providers: Record<string, ProviderConfig>,
   routes: Route[],
   policies: Array<{ name: string; routes?: number[] }>,
-  defaultRouteId: number,
   problems: string[],
 ): void {
   for (const [name, p] of Object.entries(providers)) {
@@ -216,7 +216,20 @@ function checkReferences(
       if (!ids.has(id)) problems.push(`routingPolicies.${policy.name}: route ${id} does not exist`);
     }
   }
-  if (!ids.has(defaultRouteId)) problems.push(`defaultRouteId ${defaultRouteId} is not a configured route`);
+}
+
+/**
+ * The reference endpoints send SMS over `defaultRouteId` whenever a request names no route_id (the
+ * reference's own requests never do): a route that is missing, disabled or not able to carry SMS
+ * would fail every such send, so it is refused at start-up instead.
+ */
+function checkDefaultRoute(routes: Route[], defaultRouteId: number, problems: string[]): void {
+  const fallback = routes.find((route) => route.id === defaultRouteId);
+  if (!fallback) problems.push(`defaultRouteId ${defaultRouteId} is not a configured route`);
+  else if (!fallback.enabled) problems.push(`defaultRouteId ${defaultRouteId} is a disabled route`);
+  else if (fallback.channel === 'email') {
+    problems.push(`defaultRouteId ${defaultRouteId} is an e-mail route; the reference endpoints send SMS`);
+  }
 }
 
 /** Fewer distinct characters than this and a pepper is a pattern, not a random secret. */

@@ -351,3 +351,45 @@ describe('loadConfig templates', () => {
     expect(problems.join('\n')).toContain('does not contain {code}');
   });
 });
+
+describe('loadConfig: defaultRouteId', () => {
+  const withRoutes = (extra: Record<string, unknown>) => {
+    const dir = tempDir();
+    const file = join(dir, 'routes.json');
+    const sms = (id: number, more: Record<string, unknown> = {}) => ({
+      id,
+      name: `r${id}`,
+      provider: 'sandbox',
+      channel: 'sms',
+      rates: [{ prefix: '', priceMicros: 1 }],
+      ...more,
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        providers: { sandbox: { type: 'sandbox' } },
+        routes: [sms(1), sms(2, { enabled: false }), sms(3, { channel: 'email' })],
+        ...extra,
+      }),
+    );
+    return { OTPGATE_DATA_DIR: dir, OTPGATE_CONFIG: file };
+  };
+
+  it('must be a route the reference endpoints can send SMS over: existing, enabled, not e-mail', () => {
+    expect(loadConfig({ env: withRoutes({ defaultRouteId: 1 }) }).defaultRouteId).toBe(1);
+    for (const [id, problem] of [
+      [2, 'defaultRouteId 2 is a disabled route'],
+      [3, 'defaultRouteId 3 is an e-mail route; the reference endpoints send SMS'],
+      [9, 'defaultRouteId 9 is not a configured route'],
+    ] as const) {
+      expect(configProblemsOf(() => loadConfig({ env: withRoutes({ defaultRouteId: id }) }))).toEqual([
+        problem,
+      ]);
+    }
+  });
+
+  it('is not checked with the reference endpoints off (nothing sends over it)', () => {
+    const config = loadConfig({ env: withRoutes({ defaultRouteId: 2, referenceApi: false }) });
+    expect(config.referenceApi).toBe(false);
+  });
+});
