@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { App } from '../app.js';
@@ -34,7 +34,9 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   const routeMethods = new RouteMethods();
   const requestTimeoutMs = config.requestTimeoutSeconds * 1000;
   const fastify = Fastify({
-    logger: config.requestLogging ? { level: config.logLevel } : false,
+    // Request logs name the path only: query strings carry provider credentials (Vonage's GET
+    // receipts send api-key) and full phone numbers, which no log line may hold.
+    logger: config.requestLogging ? { level: config.logLevel, serializers: { req: requestLogView } } : false,
     bodyLimit: config.maxBodyBytes,
     // Fastify turns Node's whole-request timeout off; a client that stalls inside its body would
     // otherwise hold the connection (and a clean shutdown) forever. Node ignores the limit while
@@ -171,6 +173,11 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   await fastify.register(webhookRoutes(app));
   if (config.mode === 'development') await fastify.register(devRoutes(app));
   return fastify;
+}
+
+/** What a request log line says about a request: never its query string, headers or body. */
+function requestLogView(request: FastifyRequest): { method: string; path: string; request_id: string } {
+  return { method: request.method, path: pathOf(request.url), request_id: String(request.id) };
 }
 
 /** FastAPI's (Starlette's) texts for the reference paths. */

@@ -77,6 +77,22 @@ describe('otpgate serve as a process', () => {
       expect([...first.lines, ...second.lines].join('\n')).not.toContain(`"${s.body.debug_code}"`);
   });
 
+  it('request logging names paths only: no query string (receipt credentials, numbers) in any line', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
+    const server = await serve({ OTPGATE_DATA_DIR: dataDir, OTPGATE_REQUEST_LOGGING: 'true' });
+    const secretQuery = 'msisdn=33612340099&api-key=VONKEYk1&sig=abcdef';
+    const receipt = await fetch(`${server.url}/v1/webhooks/dlr/sandbox?${secretQuery}`);
+    expect(receipt.status).toBe(404);
+    await fetch(`${server.url}/healthz?token=hunter2`);
+    await new Promise((r) => setTimeout(r, 100));
+    const requestLines = server.lines.filter((line) => line.includes('incoming request'));
+    expect(requestLines.length).toBeGreaterThanOrEqual(2);
+    expect(requestLines.some((line) => line.includes('"path":"/v1/webhooks/dlr/sandbox"'))).toBe(true);
+    for (const needle of ['VONKEYk1', '33612340099', 'hunter2', '?']) {
+      expect(server.lines.filter((line) => line.includes(needle))).toEqual([]);
+    }
+  });
+
   it('production refuses to start without a pepper or with debug codes, listing both', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
     const { code, stderr } = await exitOf({
