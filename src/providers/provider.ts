@@ -48,6 +48,7 @@ export interface OutboundMessage {
   subject: string | undefined;
   /** Sender id / caller id / from address of the route. */
   sender: string | undefined;
+  /** The language `text` is written in ("nl", "pt-br"), after template fallback; undefined: unknown. */
   locale: string | undefined;
   /** Absolute URL the provider should post delivery receipts to, when the provider supports it. */
   statusCallbackUrl: string | undefined;

@@ -114,7 +114,8 @@ export class Dispatcher {
             subject: message.subject,
             code,
             sender: route.sender,
-            locale: v.locale,
+            // The language the text is in (after any fallback), not merely the one asked for.
+            locale: message.locale,
             statusCallbackUrl: `${this.o.publicUrl}/v1/webhooks/dlr/${encodeURIComponent(provider.name)}`,
           },
           { signal },

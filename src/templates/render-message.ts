@@ -27,6 +27,8 @@ export interface RenderedMessage {
   text: string;
   /** E-mail only. */
   subject: string | undefined;
+  /** The locale of the wording used (after fallback); undefined for a locale-less operator template. */
+  locale: string | undefined;
 }
 
 /**
@@ -47,9 +49,10 @@ export function renderMessage(input: RenderMessageInput): RenderedMessage {
   const overrides = normalizedOverrides(input.templates);
   const locales = localeCandidates(input.locale);
 
-  let text = resolve(overrides, input.channel, locales, values, (locale) =>
+  const body = resolve(overrides, input.channel, locales, values, (locale) =>
     builtInText(locale, input.channel, values),
   );
+  let text = body.text;
   if (input.channel === 'sms') {
     text = appendAutofillLines(text, input.code, {
       appHash: input.appHash,
@@ -58,9 +61,9 @@ export function renderMessage(input: RenderMessageInput): RenderedMessage {
   }
   const subject =
     input.channel === 'email'
-      ? resolve(overrides, 'email.subject', locales, values, (locale) => builtInSubject(locale, values))
+      ? resolve(overrides, 'email.subject', locales, values, (locale) => builtInSubject(locale, values)).text
       : undefined;
-  return { text, subject };
+  return { text, subject, locale: body.locale };
 }
 
 function resolve(
@@ -69,20 +72,20 @@ function resolve(
   locales: readonly string[],
   values: TemplateValues,
   builtIn: (locale: BuiltInLocale) => string,
-): string {
+): { text: string; locale: string | undefined } {
   // Subjects need no code; every message body must carry it (a safety net behind validateTemplates).
   const usable = (template: string | undefined): template is string =>
     template !== undefined && (baseKey === 'email.subject' || template.includes('{code}'));
   for (const locale of locales) {
     const template = overrides.get(`${baseKey}.${locale}`);
-    if (usable(template)) return fillPlaceholders(template, values);
+    if (usable(template)) return { text: fillPlaceholders(template, values), locale };
   }
   const generic = overrides.get(baseKey);
-  if (usable(generic)) return fillPlaceholders(generic, values);
-  for (const locale of locales) if (isBuiltInLocale(locale)) return builtIn(locale);
+  if (usable(generic)) return { text: fillPlaceholders(generic, values), locale: undefined };
+  for (const locale of locales) if (isBuiltInLocale(locale)) return { text: builtIn(locale), locale };
   const fallback = overrides.get(`${baseKey}.${DEFAULT_LOCALE}`);
-  if (usable(fallback)) return fillPlaceholders(fallback, values);
-  return builtIn(DEFAULT_LOCALE);
+  if (usable(fallback)) return { text: fillPlaceholders(fallback, values), locale: DEFAULT_LOCALE };
+  return { text: builtIn(DEFAULT_LOCALE), locale: DEFAULT_LOCALE };
 }
 
 // Overrides come from frozen config; normalising their keys once per object keeps renders cheap.

@@ -218,7 +218,18 @@ describe('Twilio end to end (real adapter, fake API)', () => {
     expect(res.status).toBe(201);
     const call = fake.requests.find((r) => r.path.endsWith('/Calls.json'));
     const twiml = call?.form.get('Twiml') ?? '';
-    expect(twiml).toContain('<Say language="nl">');
+    // Read by a Dutch voice in nl-NL, never the caller's raw locale string.
+    expect(twiml).toContain('<Say voice="Polly.Lotte" language="nl-NL">');
+    // A locale without built-in wording falls back to English text, read by the English voice.
+    const other = await t.request('POST', '/v1/verifications', {
+      to: '+31651860671',
+      channel: 'voice',
+      route_id: 3,
+      locale: 'ZZ-zz',
+    });
+    expect(other.status).toBe(201);
+    const calls = fake.requests.filter((r) => r.path.endsWith('/Calls.json'));
+    expect(calls.at(-1)?.form.get('Twiml')).toContain('<Say voice="Polly.Joanna" language="en-US">Your');
     // The built-in Dutch voice template: "Je verificatiecode voor otpgate is 1, 2, 3, …".
     expect(twiml).toContain(`Je verificatiecode voor otpgate is ${[...res.body.debug_code].join(', ')}`);
   });

@@ -5,6 +5,7 @@ import {
   mapTwilioStatus,
   twilioSignature,
   verifyTwilioSignature,
+  sayVoiceFor,
   voiceTwiml,
   type TwilioOptions,
 } from '../../src/providers/twilio/index.js';
@@ -92,7 +93,8 @@ describe('twilio send', () => {
     expect(result.ok && result.providerMessageId).toMatch(/^CA[0-9a-f]{32}$/);
     const request = fake.requests[0];
     expect(request?.path).toBe(`/2010-04-01/Accounts/${fake.accountSid}/Calls.json`);
-    const say = '<Say language="en-GB">Tom &amp; Jerry &lt;app&gt;: your code is 1, 2, 3, 4, 5, 6</Say>';
+    const say =
+      '<Say voice="Polly.Amy" language="en-GB">Tom &amp; Jerry &lt;app&gt;: your code is 1, 2, 3, 4, 5, 6</Say>';
     expect(request?.form.get('Twiml')).toBe(`<Response>${say}<Pause length="1"/>${say}</Response>`);
     expect(request?.form.get('To')).toBe('+31651860670');
     expect(request?.form.get('From')).toBe('+15005550006');
@@ -107,8 +109,22 @@ describe('twilio send', () => {
 
   it('falls back to a plain sentence when the text does not contain the code', () => {
     expect(voiceTwiml({ text: 'Hello', code: '42', locale: undefined })).toBe(
-      '<Response><Say language="en-US">Your code is 4, 2.</Say><Pause length="1"/><Say language="en-US">Your code is 4, 2.</Say></Response>',
+      '<Response><Say voice="Polly.Joanna" language="en-US">Your code is 4, 2.</Say><Pause length="1"/><Say voice="Polly.Joanna" language="en-US">Your code is 4, 2.</Say></Response>',
     );
+  });
+
+  it('reads each text with a voice that speaks its language, never a raw caller locale', () => {
+    expect(sayVoiceFor('nl')).toEqual({ voice: 'Polly.Lotte', language: 'nl-NL' });
+    expect(sayVoiceFor('nl-be')).toEqual({ voice: 'Polly.Lotte', language: 'nl-NL' });
+    expect(sayVoiceFor('de')).toEqual({ voice: 'Polly.Marlene', language: 'de-DE' });
+    expect(sayVoiceFor('fr')).toEqual({ voice: 'Polly.Celine', language: 'fr-FR' });
+    expect(sayVoiceFor('es')).toEqual({ voice: 'Polly.Conchita', language: 'es-ES' });
+    expect(sayVoiceFor('en_GB')).toEqual({ voice: 'Polly.Amy', language: 'en-GB' });
+    // No known voice: English, not a made-up pairing Twilio may fail while the call "completes".
+    for (const unknown of ['ZZ-zz', 'pt_BR', 'x" onload="y', undefined]) {
+      expect(sayVoiceFor(unknown)).toEqual({ voice: 'Polly.Joanna', language: 'en-US' });
+    }
+    expect(voiceTwiml({ text: 'code 42', code: '42', locale: 'ZZ-zz' })).not.toContain('ZZ');
   });
 
   it('turns the negative price string into absolute micros with its currency', async () => {

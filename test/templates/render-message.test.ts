@@ -26,7 +26,17 @@ describe('built-in templates', () => {
     expect(render()).toEqual({
       text: 'Acme: your verification code is 123456. It expires in 5 minutes.',
       subject: undefined,
+      locale: 'en',
     });
+  });
+
+  it('says which language the wording is in, after fallback', () => {
+    expect(render({ locale: 'nl-BE' }).locale).toBe('nl');
+    expect(render({ locale: 'pt_BR' }).locale).toBe('en');
+    expect(render({ locale: 'nl', templates: { 'sms.nl-be': 'NL-BE {code}' } }).locale).toBe('nl');
+    expect(render({ locale: 'nl-BE', templates: { 'sms.nl-be': 'NL-BE {code}' } }).locale).toBe('nl-be');
+    // An operator template without a locale: its language is not known.
+    expect(render({ locale: 'de', templates: { sms: 'Code {code}' } }).locale).toBeUndefined();
   });
 
   it('says "1 minute" for short lifetimes', () => {

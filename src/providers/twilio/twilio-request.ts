@@ -63,8 +63,32 @@ export function voiceTwiml(message: Pick<OutboundMessage, 'text' | 'code' | 'loc
     : message.code && message.text.includes(message.code)
       ? message.text.split(message.code).join(digits)
       : `Your code is ${digits}.`;
-  const say = `<Say language="${xmlEscape(message.locale ?? 'en-US')}">${xmlEscape(spoken)}</Say>`;
+  const { voice, language } = sayVoiceFor(message.locale);
+  const say = `<Say voice="${voice}" language="${language}">${xmlEscape(spoken)}</Say>`;
   return `<Response>${say}<Pause length="1"/>${say}</Response>`;
+}
+
+/**
+ * A `<Say>` voice and language that Twilio documents together, for the language the text is written
+ * in. Twilio may fail a `<Say>` whose voice does not speak its language, and the call still ends
+ * "completed" (which reads as delivered), so the caller's locale is never passed through as is:
+ * a language without a known voice is read by the English voice rather than by a wrong pairing.
+ * Amazon Polly standard voices, one per built-in template language (and English variants).
+ */
+const SAY_VOICES: Readonly<Record<string, { voice: string; language: string }>> = {
+  en: { voice: 'Polly.Joanna', language: 'en-US' },
+  'en-us': { voice: 'Polly.Joanna', language: 'en-US' },
+  'en-gb': { voice: 'Polly.Amy', language: 'en-GB' },
+  nl: { voice: 'Polly.Lotte', language: 'nl-NL' },
+  de: { voice: 'Polly.Marlene', language: 'de-DE' },
+  fr: { voice: 'Polly.Celine', language: 'fr-FR' },
+  es: { voice: 'Polly.Conchita', language: 'es-ES' },
+};
+
+export function sayVoiceFor(locale: string | undefined): { voice: string; language: string } {
+  const normalized = (locale ?? 'en').toLowerCase().replace(/_/g, '-');
+  const fallback = SAY_VOICES.en!;
+  return SAY_VOICES[normalized] ?? SAY_VOICES[normalized.split('-')[0] ?? ''] ?? fallback;
 }
 
 export function xmlEscape(text: string): string {
