@@ -96,6 +96,7 @@ const OPTION_SCHEMAS: Record<string, TSchema> = {
       port: Type.Integer({ minimum: 1, maximum: 65_535 }),
       secure: Opt(Type.Boolean()),
       auth: Opt(Type.Object({ user: Str, pass: Type.String() })),
+      requireTLS: Opt(Type.Boolean()),
       from: Str,
       timeoutMs: Opt(Type.Integer({ minimum: 1 })),
       maxConnections: Opt(Type.Integer({ minimum: 1 })),

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import {
   failure,
@@ -15,6 +16,12 @@ export interface EmailOptions {
   /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
   secure?: boolean;
   auth?: { user: string; pass: string };
+  /**
+   * Without `secure`: insist on STARTTLS and fail the send when the server does not offer it,
+   * instead of going on in cleartext. Default: on when `auth` is set and `host` is not a loopback
+   * address (see {@link emailRequiresTls}). `false` only for a trusted network.
+   */
+  requireTLS?: boolean;
   /** From address, e.g. `"Acme" <no-reply@acme.example>`; the route's sender wins. */
   from: string;
   /** Connection, greeting and socket-idle timeout of the SMTP client. Default 10 000. */
@@ -27,6 +34,31 @@ export type EmailProvider = Provider & Required<Pick<Provider, 'close'>>;
 
 const DEFAULT_SUBJECT = 'Your verification code';
 
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8, ::1 (any spelling, also IPv4-mapped, bracketed or not) and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
+  if (name === 'localhost') return true;
+  const family = isIP(name);
+  return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Whether the SMTP client must upgrade with STARTTLS before going on: the explicit `requireTLS`,
+ * else on whenever credentials would otherwise cross a network in cleartext (a server that does not
+ * offer STARTTLS, or someone on the path who strips it, would receive the password).
+ */
+export function emailRequiresTls(options: Pick<EmailOptions, 'host' | 'auth' | 'requireTLS'>): boolean {
+  return options.requireTLS ?? (options.auth !== undefined && !isLoopbackHost(options.host));
+}
+
 /**
  * E-mail over SMTP (nodemailer, pooled connections). "sent" means the server accepted the
  * message for delivery; SMTP gives no receipts, so that is the last status an e-mail gets.
@@ -38,6 +70,7 @@ export function createEmailProvider(options: EmailOptions): EmailProvider {
     host: options.host,
     port: options.port,
     secure: options.secure ?? false,
+    requireTLS: emailRequiresTls(options),
     ...(options.auth ? { auth: { user: options.auth.user, pass: options.auth.pass } } : {}),
     maxConnections: options.maxConnections ?? 5,
     connectionTimeout: timeoutMs,

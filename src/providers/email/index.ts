@@ -1,2 +1,8 @@
-export { createEmailProvider, type EmailOptions, type EmailProvider } from './email-provider.js';
+export {
+  createEmailProvider,
+  emailRequiresTls,
+  isLoopbackHost,
+  type EmailOptions,
+  type EmailProvider,
+} from './email-provider.js';
 export { smtpFailure } from './smtp-errors.js';

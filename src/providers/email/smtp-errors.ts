@@ -21,6 +21,8 @@ export function smtpFailure(error: unknown): ProviderFailureResult {
       return failure('auth', 'smtp: credentials refused', providerCode);
     case 'timeout':
       return failure('timeout', 'smtp: server did not answer in time', providerCode);
+    case 'tls':
+      return failure('network', 'smtp: TLS could not be established', providerCode);
     case 'network':
       return failure('network', 'smtp: connection failed', providerCode);
     case 'throttled':
@@ -37,7 +39,7 @@ export function smtpFailure(error: unknown): ProviderFailureResult {
 }
 
 type Category =
-  'auth' | 'timeout' | 'network' | 'throttled' | 'server' | 'blocked' | 'recipient' | 'rejected';
+  'auth' | 'tls' | 'timeout' | 'network' | 'throttled' | 'server' | 'blocked' | 'recipient' | 'rejected';
 
 function classify(
   code: string | undefined,
@@ -45,6 +47,9 @@ function classify(
   enhanced: string | undefined,
 ): Category {
   if (code === 'EAUTH' || reply === 530 || reply === 534 || reply === 535) return 'auth';
+  // STARTTLS refused or not offered (requireTLS) or the handshake failed: a connection problem of
+  // this server, whatever reply came with it; the message itself was never refused.
+  if (code === 'ETLS') return 'tls';
   if (reply === undefined) {
     if (code === 'ETIMEDOUT') return 'timeout';
     if (code === 'EENVELOPE' || code === 'EMESSAGE') return 'rejected';
