@@ -127,6 +127,16 @@ describe('twilio send', () => {
     expect(voiceTwiml({ text: 'code 42', code: '42', locale: 'ZZ-zz' })).not.toContain('ZZ');
   });
 
+  it('says a text that already repeats the code once, so the code is heard twice, not four times', () => {
+    const twice = 'Your code is 1, 2, 3. I repeat: 1, 2, 3.';
+    expect(voiceTwiml({ text: twice, code: '123', locale: 'en' })).toBe(
+      `<Response><Say voice="Polly.Joanna" language="en-US">${twice}</Say></Response>`,
+    );
+    expect(voiceTwiml({ text: 'Your code is 1, 2, 3.', code: '123', locale: 'en' })).toContain(
+      '<Pause length="1"/>',
+    );
+  });
+
   it('turns the negative price string into absolute micros with its currency', async () => {
     fake.script({ kind: 'ok', status: 'sent', price: '-0.00750', priceUnit: 'usd' });
     const result = await provider().send(message(), opts());

@@ -52,7 +52,7 @@ function whatsapp(address: string): string {
 }
 
 /**
- * The call says the message twice, the code read digit by digit ("1, 2, 3"): the rendered text
+ * The call says the code twice, read digit by digit ("1, 2, 3"): the rendered text
  * keeps its language, the code in it is spelled out; without the code in it, a plain sentence.
  */
 export function voiceTwiml(message: Pick<OutboundMessage, 'text' | 'code' | 'locale'>): string {
@@ -65,7 +65,9 @@ export function voiceTwiml(message: Pick<OutboundMessage, 'text' | 'code' | 'loc
       : `Your code is ${digits}.`;
   const { voice, language } = sayVoiceFor(message.locale);
   const say = `<Say voice="${voice}" language="${language}">${xmlEscape(spoken)}</Say>`;
-  return `<Response>${say}<Pause length="1"/>${say}</Response>`;
+  // A text that already repeats the code (the built-in voice templates do) is said once.
+  const repeatsCode = spoken.split(digits).length > 2;
+  return repeatsCode ? `<Response>${say}</Response>` : `<Response>${say}<Pause length="1"/>${say}</Response>`;
 }
 
 /**
