@@ -27,7 +27,8 @@ function envReader(env: Env, problems: string[]) {
   const decimal = (...names: string[]): number | undefined => {
     const found = pick(...names);
     if (!found) return undefined;
-    if (!/^[0-9]+(\.[0-9]+)?$/.test(found.value)) {
+    // Python's float() literals (the reference reads these with it): 20, 2.5, .5, 5., +5, 1e1.
+    if (!/^\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(found.value)) {
       problems.push(`${found.name} must be a number such as 20 or 2.5 (got "${found.value}")`);
       return undefined;
     }

@@ -7,7 +7,8 @@ export function maskDestination(destination: string): string {
   if (destination.includes('@')) {
     const at = destination.lastIndexOf('@');
     const local = destination.slice(0, at);
-    return `${local.slice(0, 1)}***@${destination.slice(at + 1)}`;
+    // The first character, not the first UTF-16 unit: half an emoji is not a string a client can decode.
+    return `${String.fromCodePoint(local.codePointAt(0) ?? 0x2a)}***@${destination.slice(at + 1)}`;
   }
   const digits = destination.startsWith('+') ? destination.slice(1) : destination;
   if (digits.length <= 4) return '*'.repeat(digits.length);

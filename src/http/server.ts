@@ -17,6 +17,7 @@ import {
   registerProcessTimer,
 } from './compat/compat-routes.js';
 import { jsonInvalid, modelType } from './compat/pydantic-errors.js';
+import { pythonRecursesTooDeep } from './compat/python-json.js';
 import { verificationRoutes } from './routes/verifications.js';
 import { healthRoutes } from './routes/health.js';
 import { devRoutes } from './routes/dev.js';
@@ -103,6 +104,8 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
         const body = request.rawBody ?? '';
         // Zero bytes are no body to FastAPI; whitespace is parsed, and fails like any bad JSON.
         const empty = body === '';
+        // Nested deeper than Python recurses before the syntax error: a RecursionError, not a 422.
+        if (!empty && pythonRecursesTooDeep(body)) return reply.code(400).send({ detail: BODY_PARSE_ERROR });
         return reply.code(422).send({ detail: [empty ? modelType(undefined) : jsonInvalid(body)] });
       }
       if (otpError.code === 'UNSUPPORTED_MEDIA_TYPE') {

@@ -27,6 +27,16 @@ describe('loadConfig: BRIDGEXAPI_TIMEOUT', () => {
     expect(bridgeTimeouts(loadConfig({ env: env('3600') }))[0]).toBe(3_600_000);
     expect(bridgeTimeouts(loadConfig({ env: env('2.5') }))[0]).toBe(2_500);
     expect(bridgeTimeouts(loadConfig({ env: env('0.1') }))[0]).toBe(100);
+    // Every spelling Python's float() takes.
+    for (const [value, ms] of [
+      ['.5', 500],
+      ['5.', 5_000],
+      ['+5', 5_000],
+      ['1e1', 10_000],
+      ['1E-1', 100],
+    ] as const) {
+      expect(bridgeTimeouts(loadConfig({ env: env(value) }))[0], value).toBe(ms);
+    }
   });
 
   it('unset or blank leaves the adapter default', () => {
@@ -36,7 +46,7 @@ describe('loadConfig: BRIDGEXAPI_TIMEOUT', () => {
   });
 
   it('a value that is not a plain number of seconds is a listed problem', () => {
-    for (const value of ['abc', '20s', '1e3', '-5', 'Infinity', '0x10', '2.', '.5']) {
+    for (const value of ['abc', '20s', '-5', 'Infinity', '0x10', '1e', '.', '1.2.3']) {
       expect(
         configProblemsOf(() => loadConfig({ env: env(value) })),
         value,

@@ -46,6 +46,12 @@ describe('maskDestination', () => {
     expect(maskDestination('+31651860670')).toBe('*******0670');
   });
 
+  it('keeps the whole first character of an e-mail address, never half a surrogate pair', () => {
+    expect(maskDestination('alice@example.com')).toBe('a***@example.com');
+    const masked = maskDestination('😀x@example.com');
+    expect(masked).toBe('😀***@example.com');
+  });
+
   it('never shows short numbers', () => {
     expect(maskDestination('1234')).toBe('****');
   });

@@ -327,6 +327,15 @@ describe('POST /verify-otp', () => {
         expect(answer.headers.get('x-process-time-ms')).toMatch(/^\d+\.\d\d$/);
       }
     }
+    // Malformed JSON is judged in Python's order: nesting past the limit before the error is the
+    // 400, a syntax error before any deep nesting is the usual json_invalid 422.
+    const deepBroken = await post('/send-otp', '['.repeat(10_000));
+    expect([deepBroken.status, await deepBroken.json()]).toEqual([
+      400,
+      { detail: 'There was an error parsing the body' },
+    ]);
+    const brokenFirst = await post('/verify-otp', ']' + '['.repeat(5000));
+    expect(brokenFirst.status).toBe(422);
     // Nesting Python does decode is still validated (and echoed) as pydantic does.
     const shallow = await post('/send-otp', '['.repeat(900) + ']'.repeat(900));
     expect(shallow.status).toBe(422);

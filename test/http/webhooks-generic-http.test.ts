@@ -79,6 +79,18 @@ describe('generic-http receipt webhooks', () => {
     expect(await statusOf(t, id)).toBe('failed');
   });
 
+  it('reads and signs an empty form POST by its query string (gateways send those)', async () => {
+    const t = await setup();
+    const id = await sendOver(t, 2);
+    const query = `mid=${id}&st=ok`;
+    const res = await t.request('POST', `/v1/webhooks/dlr/gsigned?${query}`, '', {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-sig': sign(query),
+    });
+    expect([res.status, res.body]).toEqual([200, { received: 1, applied: 1 }]);
+    expect(await statusOf(t, id)).toBe('delivered');
+  });
+
   it('reads a POSTed form or JSON body, not the query string', async () => {
     const t = await setup();
     const first = await sendOver(t, 1);

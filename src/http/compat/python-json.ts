@@ -74,6 +74,22 @@ export function pythonJsonError(text: string): PythonJsonError | undefined {
   }
 }
 
+/**
+ * Whether `json.loads(text)` would raise RecursionError: it nests deeper than Python decodes
+ * before any syntax error is reached (Python reads left to right and stops at the first problem).
+ * FastAPI answers that with a 400, not a 422 json_invalid.
+ */
+export function pythonRecursesTooDeep(text: string): boolean {
+  try {
+    new Scanner(Array.from(text.startsWith('\uFEFF') ? text.slice(1) : text)).document();
+    return false;
+  } catch (error) {
+    if (error instanceof TooDeep) return true;
+    if (error instanceof Rejected) return false;
+    throw error;
+  }
+}
+
 class Scanner {
   private depth = 0;
 

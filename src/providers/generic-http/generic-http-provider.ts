@@ -158,7 +158,8 @@ function receiptSource(request: InboundWebhook): { fields: unknown; signedText: 
   const hasBody =
     request.method !== 'GET' &&
     request.method !== 'HEAD' &&
-    (request.rawBody !== '' || isRecord(body) || Array.isArray(body));
+    // An empty form POST parses to {}: that is no body, and its receipt is in the query string.
+    (request.rawBody !== '' || (isRecord(body) && Object.keys(body).length > 0) || Array.isArray(body));
   if (hasBody) return { fields: body, signedText: request.rawBody };
   const queryAt = request.url.indexOf('?');
   return { fields: request.query, signedText: queryAt === -1 ? '' : request.url.slice(queryAt + 1) };
