@@ -63,15 +63,8 @@ class Rejected extends Error {
  * is skipped, as Python does when it decodes the request's bytes.
  */
 export function pythonJsonError(text: string): PythonJsonError | undefined {
-  const chars = Array.from(text.startsWith('\uFEFF') ? text.slice(1) : text);
-  try {
-    new Scanner(chars).document();
-    return undefined;
-  } catch (error) {
-    if (error instanceof Rejected) return { message: error.reason, position: error.position };
-    if (error instanceof TooDeep) return undefined;
-    throw error;
-  }
+  const verdict = pythonVerdict(text);
+  return verdict === 'ok' || verdict === 'too_deep' ? undefined : verdict;
 }
 
 /**
@@ -80,12 +73,19 @@ export function pythonJsonError(text: string): PythonJsonError | undefined {
  * FastAPI answers that with a 400, not a 422 json_invalid.
  */
 export function pythonRecursesTooDeep(text: string): boolean {
+  return pythonVerdict(text) === 'too_deep';
+}
+
+/** What `json.loads(text)` does: accepts it, rejects it at a position, or runs out of recursion. */
+function pythonVerdict(text: string): 'ok' | 'too_deep' | PythonJsonError {
+  // A leading UTF-8 byte-order mark is skipped, as Python does when it decodes the request's bytes.
+  const chars = Array.from(text.startsWith('\uFEFF') ? text.slice(1) : text);
   try {
-    new Scanner(Array.from(text.startsWith('\uFEFF') ? text.slice(1) : text)).document();
-    return false;
+    new Scanner(chars).document();
+    return 'ok';
   } catch (error) {
-    if (error instanceof TooDeep) return true;
-    if (error instanceof Rejected) return false;
+    if (error instanceof Rejected) return { message: error.reason, position: error.position };
+    if (error instanceof TooDeep) return 'too_deep';
     throw error;
   }
 }
