@@ -218,41 +218,25 @@ describe('otpgate CLI when the server cannot be reached', () => {
   });
 
   it('a server that never answers: gives up after --timeout, exit 69', { timeout: 30_000 }, async () => {
-    const sockets: Socket[] = [];
-    const silent: Server = createServer((socket) => void sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    try {
+    await withSilentServer(async (url) => {
       const result = await cli(['check', 'ver_x', '123456', '--url', url, '--timeout', '1']);
       expect(result.code).toBe(69);
       expectOneErrorLine(result, new RegExp(`^otpgate: cannot reach ${url} \\(no answer within 1 s\\)$`));
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    }
+    });
   });
 
   it(
     'a --timeout below 1 ms waits 1 ms, not 0: exit 69 on a silent server',
     { timeout: 30_000 },
     async () => {
-      const sockets: Socket[] = [];
-      const silent: Server = createServer((socket) => void sockets.push(socket));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const address = silent.address();
-      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-      try {
+      await withSilentServer(async (url) => {
         const result = await cli(['check', 'ver_x', '123456', '--url', url, '--timeout', '0.0001']);
         expect(result.code).toBe(69);
         expectOneErrorLine(
           result,
           new RegExp(`^otpgate: cannot reach ${url} \\(no answer within 0\\.0001 s\\)$`),
         );
-      } finally {
-        for (const socket of sockets) socket.destroy();
-        await new Promise((resolve) => silent.close(resolve));
-      }
+      });
     },
   );
 
@@ -339,3 +323,17 @@ describe('otpgate --help', () => {
     for (const status of [0, 1, 64, 69, 78]) expect(statuses).toMatch(new RegExp(`^\\s+${status}\\s`, 'm'));
   });
 });
+
+/** Runs `body` against a server on 127.0.0.1 that accepts connections and never answers. */
+async function withSilentServer(body: (url: string) => Promise<void>): Promise<void> {
+  const sockets: Socket[] = [];
+  const silent: Server = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const address = silent.address();
+  try {
+    await body(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+}
