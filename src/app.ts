@@ -40,8 +40,11 @@ export interface App {
   readonly sandbox: SandboxProvider | undefined;
   /** Pending verifications, refreshed by the background jobs (never counted on a request). */
   activeCount(): number;
-  /** Starts the background timers (failover, purge, receipt polling). */
-  startBackground(): void;
+  /**
+   * Starts the background timers: stats always; failover, purge and receipt polling unless
+   * `sweeps` is false (every worker but one, when several share the store).
+   */
+  startBackground(options?: { sweeps?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -140,7 +143,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     random,
     sandbox,
     activeCount: () => activeCount,
-    startBackground: () => background.start(),
+    startBackground: (options) => background.start(options),
     async close() {
       background.stop();
       for (const provider of providers.values()) await provider.close?.();
@@ -149,7 +152,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   };
 }
 
-function createLogger(config: Config): Logger {
+/** The service's pino logger: level from the config, secrets redacted. */
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
     base: { service: 'otpgate' },

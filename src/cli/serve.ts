@@ -1,5 +1,7 @@
-import { loadConfig, ConfigError } from '../config/index.js';
-import { createApp, type App } from '../app.js';
+import cluster from 'node:cluster';
+import { loadConfig, ConfigError, type Config } from '../config/index.js';
+import { createApp, createLogger, type App } from '../app.js';
+import { hostAndPort, runPrimary, workerIndex } from '../cluster/primary.js';
 import { buildServer } from '../http/server.js';
 import { CliError, EXIT, describeSystemError } from './exit-codes.js';
 
@@ -11,8 +13,11 @@ import { CliError, EXIT, describeSystemError } from './exit-codes.js';
 export async function serve(): Promise<void> {
   let app: App;
   try {
+    const config = loadConfig();
+    // With several workers this process only supervises them (see cluster/primary.ts).
+    if (cluster.isPrimary && config.workers > 1) return await servePrimary(config);
     // Provider options are checked while the app is built, so both steps can report bad config.
-    app = await createApp(loadConfig());
+    app = await createApp(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -35,8 +40,10 @@ export async function serve(): Promise<void> {
     }
     throw error;
   }
-  // Only a process that really serves runs failover, purge and receipt jobs.
-  app.startBackground();
+  // Only a process that really serves runs failover, purge and receipt jobs; of several workers,
+  // only the first (the primary replaces it when it dies).
+  const worker = workerIndex();
+  app.startBackground({ sweeps: worker === undefined || worker === 0 });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   app.logger.info(
@@ -48,10 +55,12 @@ export async function serve(): Promise<void> {
       data_dir: config.dataDir,
       routes: config.routes.length,
       debug_codes: config.debugCodes,
+      ...(worker !== undefined ? { worker } : {}),
     },
     `otpgate listening on http://${hostAndPort(config.host, port)} (${config.mode} mode, ${config.store} store)`,
   );
-  if (config.pepperSource === 'generated') {
+  // The primary already said so when it generated the pepper before forking.
+  if (config.pepperSource === 'generated' && worker === undefined) {
     app.logger.warn(
       { event: 'pepper.generated', path: `${config.dataDir}/pepper` },
       'generated a development pepper and kept it in the data folder; set OTPGATE_PEPPER in production',
@@ -82,12 +91,19 @@ export async function serve(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
+async function servePrimary(config: Config): Promise<void> {
+  const logger = createLogger(config);
+  if (config.pepperSource === 'generated') {
+    logger.warn(
+      { event: 'pepper.generated', path: `${config.dataDir}/pepper` },
+      'generated a development pepper and kept it in the data folder; set OTPGATE_PEPPER in production',
+    );
+  }
+  await runPrimary(config, logger);
+}
+
 /** An error from the operating system (EADDRINUSE, EACCES, ENOTFOUND, …), not a bug. */
 function isSystemError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code);
-}
-
-function hostAndPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -11,6 +11,11 @@ export interface Config {
   mode: Mode;
   host: string;
   port: number;
+  /**
+   * HTTP worker processes (node:cluster) sharing the port and the SQLite file; 1 serves from this
+   * process alone. Each worker keeps its own circuit breakers and sandbox outbox.
+   */
+  workers: number;
   dataDir: string;
   store: 'sqlite' | 'memory';
   /** Base URL providers and clients use to reach this server (status callbacks, delivery_status_url). */

@@ -60,6 +60,7 @@ export function configFromEnv(env: Env, problems: string[]): ConfigFile {
     mode: str('OTPGATE_MODE'),
     host: str('HOST', 'OTPGATE_HOST'),
     port: int('PORT', 'OTPGATE_PORT'),
+    workers: workersFromEnv(str('OTPGATE_WORKERS'), problems),
     dataDir: str('OTPGATE_DATA_DIR'),
     store: str('OTPGATE_STORE'),
     publicUrl: str('OTPGATE_PUBLIC_URL'),
@@ -121,6 +122,15 @@ export function bridgeFromEnv(
     ...(env.DEFAULT_CALLER_ID ? { callerId: env.DEFAULT_CALLER_ID.trim() } : {}),
     ...(timeoutOk ? { timeoutMs: Math.ceil(timeoutSeconds * 1000) } : {}),
   };
+}
+
+/** OTPGATE_WORKERS: a whole number (range-checked by the schema) or "auto". */
+function workersFromEnv(value: string | undefined, problems: string[]): number | 'auto' | undefined {
+  if (value === undefined) return undefined;
+  if (value.toLowerCase() === 'auto') return 'auto';
+  if (/^[0-9]+$/.test(value)) return Number(value);
+  problems.push(`OTPGATE_WORKERS must be a whole number or "auto" (got "${value}")`);
+  return undefined;
 }
 
 /** "+31612345678=123456,+14155550100=000000" → record. */

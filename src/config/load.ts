@@ -1,5 +1,6 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
 import { isSupportedCountry } from 'libphonenumber-js/max';
@@ -74,6 +75,13 @@ function resolveConfig(
   const mode = raw.mode ?? 'development';
   const host = raw.host ?? '127.0.0.1';
   const port = raw.port ?? 8080;
+  const workers = raw.workers === 'auto' ? availableParallelism() : (raw.workers ?? 1);
+  const store = raw.store ?? 'sqlite';
+  if (workers > 1 && store === 'memory') {
+    problems.push(
+      `workers (OTPGATE_WORKERS) is ${workers}, but the memory store lives in one process; use the sqlite store or 1 worker`,
+    );
+  }
   const dataDir = resolve(raw.dataDir ?? './data');
   const debugCodes = raw.debugCodes ?? mode === 'development';
 
@@ -128,8 +136,9 @@ function resolveConfig(
     mode,
     host,
     port,
+    workers,
     dataDir,
-    store: raw.store ?? 'sqlite',
+    store,
     publicUrl: (raw.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(
       /\/+$/,
       '',

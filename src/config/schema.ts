@@ -81,6 +81,8 @@ export const ConfigFileSchema = Type.Object(
     mode: Type.Optional(Type.Enum(['development', 'production'])),
     host: Type.Optional(Type.String()),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
+    /** HTTP worker processes sharing the port and the store; "auto" is one per CPU. */
+    workers: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')])),
     dataDir: Type.Optional(Type.String()),
     store: Type.Optional(Type.Enum(['sqlite', 'memory'])),
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),

@@ -93,6 +93,11 @@ export const ERROR_CATALOG = {
     message: 'The webhook signature is not valid.',
     retryable: false,
   },
+  STORE_BUSY: {
+    status: 503,
+    message: 'The store stayed locked by another process; try again shortly.',
+    retryable: true,
+  },
   NOT_READY: { status: 503, message: 'The service is not ready.', retryable: true },
   INTERNAL: { status: 500, message: 'Internal error.', retryable: true },
 } as const satisfies Record<string, ErrorSpec>;

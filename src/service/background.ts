@@ -36,10 +36,16 @@ export class BackgroundJobs {
 
   constructor(private readonly o: BackgroundOptions) {}
 
-  start(): void {
-    this.every(this.o.failoverPollMs, 'failover', () => this.tickFailovers());
-    this.every(this.o.purgeIntervalSeconds * 1000, 'purge', () => this.tickPurge());
-    this.every(this.o.receiptPollSeconds * 1000, 'receipts', () => this.tickReceiptPolls());
+  /**
+   * `sweeps: false` runs only the stats that this process's requests read: of several workers on one
+   * store, one sweeps failovers, purges and polls receipts, so providers are not polled once per worker.
+   */
+  start(options: { sweeps?: boolean } = {}): void {
+    if (options.sweeps ?? true) {
+      this.every(this.o.failoverPollMs, 'failover', () => this.tickFailovers());
+      this.every(this.o.purgeIntervalSeconds * 1000, 'purge', () => this.tickPurge());
+      this.every(this.o.receiptPollSeconds * 1000, 'receipts', () => this.tickReceiptPolls());
+    }
     this.every((this.o.statsIntervalSeconds ?? 5) * 1000, 'stats', () => this.tickStats());
     this.tickStats().catch(() => undefined); // first figures at once; failures are retried next tick
   }

@@ -12,9 +12,9 @@ afterEach(async () => {
   for (const s of stores.splice(0)) await s.close();
 });
 
-function open(): { store: SqliteStore; path: string } {
+function open(lockWaitLimitMs?: number): { store: SqliteStore; path: string } {
   const path = join(mkdtempSync(join(tmpdir(), 'otpgate-group-')), 'otpgate.sqlite');
-  const store = new SqliteStore({ path });
+  const store = new SqliteStore({ path, ...(lockWaitLimitMs !== undefined ? { lockWaitLimitMs } : {}) });
   stores.push(store);
   return { store, path };
 }
@@ -73,5 +73,63 @@ describe('SqliteStore group commit', () => {
     const outcomes = await Promise.all(vs.map((v) => store.verifications.insertIfNoActive(v, T0)));
     expect(outcomes.every((o) => o.inserted)).toBe(true);
     expect(await store.verifications.countActive(T0)).toBe(500);
+  });
+
+  it('holds the write lock only while a batch runs, never across a turn of the event loop', async () => {
+    const { store, path } = open();
+    const other = new Database(path, { timeout: 0 });
+    const pending = store.verifications.insertIfNoActive(makeVerification(), T0);
+    // Queued but not begun: another process could take the lock right now.
+    other.exec('BEGIN IMMEDIATE');
+    other.exec('ROLLBACK');
+    await pending;
+    other.exec('BEGIN IMMEDIATE');
+    other.exec('ROLLBACK');
+    other.close();
+  });
+
+  it("waits for another process's lock on later turns without blocking this one, then commits", async () => {
+    const { store, path } = open();
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const v = makeVerification();
+    let settled = false;
+    const pending = store.verifications.insertIfNoActive(v, T0).then((outcome) => {
+      settled = true;
+      return outcome;
+    });
+    // While the lock is held the event loop keeps turning: timers fire, the write waits.
+    let ticks = 0;
+    for (let k = 0; k < 5; k++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      ticks += 1;
+    }
+    expect(ticks).toBe(5);
+    expect(settled).toBe(false);
+    // A call made while the batch waits joins it.
+    const w = makeVerification();
+    const joined = store.verifications.insertIfNoActive(w, T0);
+    other.exec('COMMIT');
+    other.close();
+    expect((await pending).inserted).toBe(true);
+    expect((await joined).inserted).toBe(true);
+    expect(await store.verifications.get(v.id)).toMatchObject({ id: v.id });
+  });
+
+  it('fails a batch with STORE_BUSY when another process keeps the lock past the limit', async () => {
+    const { store, path } = open(60);
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const v = makeVerification();
+    await expect(store.verifications.insertIfNoActive(v, T0)).rejects.toMatchObject({
+      code: 'STORE_BUSY',
+      status: 503,
+      retryAfterSeconds: 1,
+    });
+    other.exec('ROLLBACK');
+    other.close();
+    // Nothing of the refused batch was written, and the store works again once the lock is free.
+    expect(await store.verifications.get(v.id)).toBeUndefined();
+    expect((await store.verifications.insertIfNoActive(v, T0)).inserted).toBe(true);
   });
 });

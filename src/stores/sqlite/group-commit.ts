@@ -1,64 +1,60 @@
 import type { Database } from 'better-sqlite3';
+import { OtpError } from '../../errors/index.js';
 
-/** A call waiting for its batch's COMMIT, with the result it resolves to. */
-interface Waiter {
+/** A queued call: the work to run inside the batch's transaction, and its promise's settlers. */
+interface Pending {
+  operation: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-  result: unknown;
 }
 
+/** How long a batch waits for another process's write lock before its callers get STORE_BUSY. */
+export const LOCK_WAIT_LIMIT_MS = 5000;
+
 /**
- * Group commit: every store call made in the same turn of the event loop runs inside one
- * BEGIN IMMEDIATE … COMMIT, and its promise resolves only after that COMMIT. Callers therefore
- * never acknowledge anything that is not durable, while N concurrent requests share one commit
- * instead of paying N. Each call's own transaction nests as a SAVEPOINT, so a call that throws
- * rolls back only its own writes. better-sqlite3 is synchronous, so calls still run one at a time.
+ * Group commit: every store call made in the same turn of the event loop is queued, and at the end
+ * of the turn the whole queue runs inside one BEGIN IMMEDIATE … COMMIT; each call's promise
+ * resolves only after that COMMIT. Callers therefore never acknowledge anything that is not
+ * durable, while N concurrent requests share one commit instead of paying N. Each call's own
+ * transaction nests as a SAVEPOINT, so a call that throws rolls back only its own writes.
+ *
+ * The write lock is held only while the queued statements run (one synchronous stretch), never
+ * across a turn of the event loop: several processes (cluster workers) on one file then take turns
+ * at the lock instead of each holding it while it parses HTTP. When another process holds it, the
+ * batch is retried on a later turn instead of sleeping in SQLite's busy handler, so this process
+ * keeps serving (its new calls join the waiting batch).
  */
 export class GroupCommit {
-  /**
-   * Open batches per database file in this process. A second connection to the same file would
-   * block this thread waiting for a lock that only this thread's next turn releases, so before
-   * taking the lock it commits its peers' batches early (always safe: committing sooner).
-   */
-  private static readonly peersByFile = new Map<string, Set<GroupCommit>>();
-  private waiting: Array<Waiter> = [];
-  private open = false;
+  private queue: Pending[] = [];
+  private scheduled = false;
+  /** When the waiting batch first found the lock taken (undefined: not waiting). */
+  private busySinceMs: number | undefined;
+  private readonly flushSoon = () => this.flushOrRetry();
 
   constructor(
     private readonly db: Database,
-    private readonly file: string | undefined,
-  ) {
-    if (file) {
-      const peers = GroupCommit.peersByFile.get(file) ?? new Set<GroupCommit>();
-      peers.add(this);
-      GroupCommit.peersByFile.set(file, peers);
-    }
-  }
+    private readonly lockWaitLimitMs = LOCK_WAIT_LIMIT_MS,
+  ) {}
 
+  /** Queues `operation` for this turn's transaction; resolves with its result once committed. */
   run<T>(operation: () => T): Promise<T> {
-    try {
-      if (!this.open) {
-        for (const peer of this.peers()) if (peer !== this) peer.commit();
-        this.db.exec('BEGIN IMMEDIATE');
-        this.open = true;
-        setImmediate(() => this.commit());
+    return new Promise<T>((resolve, reject) => {
+      // Plain fields, no closure per call: this runs for every store call of every request.
+      this.queue.push({ operation, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flushSoon);
       }
-      const result = operation();
-      return new Promise<T>((resolve, reject) => {
-        // Plain fields, no closure per call: this runs for every store call of every request.
-        this.waiting.push({ resolve: resolve as (value: unknown) => void, reject, result });
-      });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    });
   }
 
   /**
-   * A read that joins an open batch (it may see that batch's uncommitted writes, so it must not
-   * answer before they are durable) but needs no transaction of its own when none is open.
+   * A read runs at once when nothing is queued (it sees committed rows only). When writes are
+   * queued it joins their batch, behind them: it sees them, and it must not answer before they are
+   * durable.
    */
   read<T>(operation: () => T): Promise<T> {
-    if (this.open) return this.run(operation);
+    if (this.queue.length > 0) return this.run(operation);
     try {
       return Promise.resolve(operation());
     } catch (error) {
@@ -66,28 +62,105 @@ export class GroupCommit {
     }
   }
 
-  /** Stops taking part in the same-file coordination (on close). */
-  detach(): void {
-    if (this.file) GroupCommit.peersByFile.get(this.file)?.delete(this);
-  }
-
-  private peers(): Iterable<GroupCommit> {
-    return this.file ? (GroupCommit.peersByFile.get(this.file) ?? []) : [];
-  }
-
-  /** Commits now (also used before close, so nothing acknowledged-to-be is left open). */
+  /**
+   * Runs and commits everything queued now, waiting in SQLite's busy handler if another process
+   * holds the lock (used on close, where there is no later turn to retry on).
+   */
   commit(): void {
-    if (!this.open) return;
-    const batch = this.waiting;
-    this.waiting = [];
-    this.open = false;
+    if (this.queue.length === 0) return;
+    this.flush(true);
+  }
+
+  private flushOrRetry(): void {
+    this.scheduled = false;
+    if (this.queue.length === 0) return;
+    if (this.flush(false)) {
+      this.busySinceMs = undefined;
+      return;
+    }
+    // Another process holds the write lock: try again shortly, unless it has held it for too long.
+    const nowMs = Date.now();
+    this.busySinceMs ??= nowMs;
+    const waitedMs = nowMs - this.busySinceMs;
+    if (waitedMs >= this.lockWaitLimitMs) {
+      this.busySinceMs = undefined;
+      const batch = this.queue;
+      this.queue = [];
+      const error = new OtpError('STORE_BUSY', {
+        retryAfterSeconds: 1,
+        message: `The store stayed locked by another process for ${waitedMs} ms; try again shortly.`,
+      });
+      for (const call of batch) call.reject(error);
+      return;
+    }
+    this.scheduled = true;
+    // A lock is held for well under a millisecond per batch; the first retry comes right after this
+    // turn's I/O, later ones a millisecond apart so two waiting processes do not spin on one core.
+    if (waitedMs === 0) setImmediate(this.flushSoon);
+    else setTimeout(this.flushSoon, 1);
+  }
+
+  /** Runs the queue in one transaction. False (queue kept) when the lock is busy and `wait` is off. */
+  private flush(wait: boolean): boolean {
+    try {
+      if (!this.begin(wait)) return false;
+    } catch (error) {
+      // The file cannot be written at all (disk full, I/O error): this batch's callers hear so.
+      const batch = this.queue;
+      this.queue = [];
+      for (const call of batch) call.reject(error);
+      return true;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    const results: unknown[] = new Array(batch.length);
+    const failures: unknown[] = new Array(batch.length);
+    const failed: boolean[] = new Array(batch.length).fill(false);
+    for (let k = 0; k < batch.length; k++) {
+      try {
+        results[k] = batch[k]!.operation();
+      } catch (error) {
+        failed[k] = true;
+        failures[k] = error;
+      }
+    }
     try {
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       for (const call of batch) call.reject(error);
-      return;
+      return true;
     }
-    for (const call of batch) call.resolve(call.result);
+    for (let k = 0; k < batch.length; k++) {
+      const call = batch[k]!;
+      if (failed[k]) call.reject(failures[k]);
+      else call.resolve(results[k]);
+    }
+    return true;
   }
+
+  private begin(wait: boolean): boolean {
+    if (wait) {
+      // The connection's busy handler is off (see SqliteStore); give it a bounded wait for this one.
+      this.db.pragma(`busy_timeout = ${this.lockWaitLimitMs}`);
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        return true;
+      } finally {
+        this.db.pragma('busy_timeout = 0');
+      }
+    }
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      return true;
+    } catch (error) {
+      if (isBusy(error)) return false;
+      throw error;
+    }
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

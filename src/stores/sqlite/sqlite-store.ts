@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { rowLimit } from '../transitions.js';
@@ -11,9 +10,11 @@ import { SqliteVerificationRepo } from './sqlite-verifications.js';
 export interface SqliteStoreOptions {
   /** Database file, or ':memory:' for a private in-memory database. */
   path: string;
+  /** How long a write batch waits for another process's lock before failing with STORE_BUSY. */
+  lockWaitLimitMs?: number;
 }
 
-/** How long a writer waits for another process's lock before failing with SQLITE_BUSY. */
+/** How long start-up (migrations) waits for another process's lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
 /**
@@ -47,12 +48,16 @@ export class SqliteStore implements Store {
       this.db.pragma('temp_store = MEMORY');
       // Statements are prepared once, against tables that must therefore exist already.
       migrateSchema(this.db);
+      // From here on every write goes through GroupCommit, which retries a locked file on a later
+      // turn of the event loop instead of sleeping in SQLite's busy handler (that would stall this
+      // process's HTTP serving while another worker commits). WAL readers never wait for writers.
+      this.db.pragma('busy_timeout = 0');
     } catch (error) {
       // A store that failed to open must not keep the file handle (and its locks) alive.
       this.db.close();
       throw error;
     }
-    this.group = new GroupCommit(this.db, options.path === ':memory:' ? undefined : resolve(options.path));
+    this.group = new GroupCommit(this.db, options.lockWaitLimitMs);
     this.counters = new SqliteCounterRepo(this.db, this.group);
     this.verifications = new SqliteVerificationRepo(this.db, this.group);
     this.attempts = new SqliteAttemptRepo(this.db, this.group);
@@ -65,7 +70,13 @@ export class SqliteStore implements Store {
 
   /** The constructor already migrated (statements need the tables); this re-checks, idempotently. */
   async migrate(): Promise<void> {
-    migrateSchema(this.db);
+    // Another worker may be committing: wait for the lock here, as at start-up.
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    try {
+      migrateSchema(this.db);
+    } finally {
+      this.db.pragma('busy_timeout = 0');
+    }
   }
 
   async health(): Promise<void> {
@@ -79,7 +90,6 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (!this.db.open) return;
     this.group.commit();
-    this.group.detach();
     this.db.close();
   }
 
