@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { loadConfig, ConfigError, type Config } from '../config/index.js';
 import { createApp, createLogger, type App } from '../app.js';
-import { hostAndPort, runPrimary, workerIndex } from '../cluster/primary.js';
+import { announceReady, hostAndPort, runPrimary, workerIndex } from '../cluster/primary.js';
 import { buildServer } from '../http/server.js';
 import { CliError, EXIT, describeSystemError } from './exit-codes.js';
 
@@ -46,6 +46,8 @@ export async function serve(): Promise<void> {
   app.startBackground({ sweeps: worker === undefined || worker === 0 });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // A supervisor that started otpgate with an IPC channel (the benchmark, a test) hears when it serves.
+  if (worker === undefined) announceReady(port, 1);
   app.logger.info(
     {
       event: 'server.started',

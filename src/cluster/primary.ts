@@ -73,6 +73,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
           },
           `otpgate listening on http://${hostAndPort(config.host, address.port)} with ${config.workers} workers`,
         );
+        announceReady(address.port, config.workers);
       }
     });
     worker.on('exit', (code, signal) => {
@@ -113,6 +114,19 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   // SIGHUP is left alone on purpose, as in a single-process serve.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/** The message a parent with an IPC channel receives once every worker serves. */
+export interface ReadyMessage {
+  event: 'otpgate.ready';
+  port: number;
+  workers: number;
+}
+
+/** Tells a parent process that started otpgate with an IPC channel that it now serves. */
+export function announceReady(port: number, workers: number): void {
+  const message: ReadyMessage = { event: 'otpgate.ready', port, workers };
+  process.send?.(message);
 }
 
 export function hostAndPort(host: string, port: number): string {
