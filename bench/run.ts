@@ -52,7 +52,10 @@ function startOtpgate(workers: number, env: Record<string, string> = {}): Promis
   // The wrong-code scenario measures the wrong-code path, not the lockout path: raise the limits
   // so its verifications stay checkable for the whole run.
   const configPath = join(dataDir, 'bench-config.json');
-  writeFileSync(configPath, JSON.stringify({ policy: { maxChecks: 100, maxFailedChecksPerDestination: 10_000 } }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({ policy: { maxChecks: 100, maxFailedChecksPerDestination: 10_000 } }),
+  );
   const child = spawn(process.execPath, [new URL('../bin/otpgate.js', import.meta.url).pathname, 'serve'], {
     env: {
       ...process.env,
@@ -127,7 +130,12 @@ interface Load {
   bodies: string[];
 }
 
-async function slice(server: Started, load: Load, cursor: { next: number }, durationSeconds: number): Promise<Slice> {
+async function slice(
+  server: Started,
+  load: Load,
+  cursor: { next: number },
+  durationSeconds: number,
+): Promise<Slice> {
   const cpuBefore = cpuMsOf(server.child.pid);
   const loaderBefore = process.cpuUsage();
   const result = await autocannon({
@@ -211,14 +219,22 @@ interface Row {
  * SLICES short runs, each right after a baseline run of the same length with the same bodies, and
  * its ratio is taken against the baseline slices interleaved with it.
  */
-async function paired(name: string, target: number, baseline: Started, otpgate: Started, load: Load): Promise<Row> {
+async function paired(
+  name: string,
+  target: number,
+  baseline: Started,
+  otpgate: Started,
+  load: Load,
+): Promise<Row> {
   const sliceSeconds = Math.max(1, seconds / slices);
   const baselineSlices: Slice[] = [];
   const scenarioSlices: Slice[] = [];
   const baselineCursor = { next: 0 };
   const scenarioCursor = { next: 0 };
   for (let k = 0; k < slices; k++) {
-    baselineSlices.push(await slice(baseline, { path: '/', bodies: load.bodies }, baselineCursor, sliceSeconds));
+    baselineSlices.push(
+      await slice(baseline, { path: '/', bodies: load.bodies }, baselineCursor, sliceSeconds),
+    );
     scenarioSlices.push(await slice(otpgate, load, scenarioCursor, sliceSeconds));
   }
   return { name, target, scenario: sum(scenarioSlices), baseline: sum(baselineSlices) };
@@ -266,9 +282,10 @@ async function scenariosFor(workers: number, baseline: Started, fakeUrl: string)
     BRIDGEXAPI_BASE_URL: fakeUrl,
   });
   try {
-    // Warm-up so JIT and SQLite caches are hot.
+    // Warm-up so JIT and SQLite caches are hot in both instances.
     await createVerifications(otpgate.url, 2_000, 10_000_000);
     await slice(otpgate, sends(15_000_000, 20_000), { next: 0 }, 2);
+    await slice(viaBridge, referenceSends(16_000_000, 20_000), { next: 0 }, 2);
 
     // Check with a wrong code: 3,000 verifications (limits raised to 100 wrong checks each), code never matches.
     const targets = await createVerifications(otpgate.url, 3000, 11_000_000);
@@ -291,12 +308,13 @@ async function scenariosFor(workers: number, baseline: Started, fakeUrl: string)
       otpgate,
       sends(40_000_000, distinctBodies),
     );
-    const bridge = await paired(label('send via BridgeXAPI adapter → fake'), 0.2, baseline, viaBridge, {
-      path: '/send-otp',
-      bodies: Array.from({ length: distinctBodies }, (_, i) =>
-        JSON.stringify({ phone_number: numberFor(i, 60_000_000).slice(1) }),
-      ),
-    });
+    const bridge = await paired(
+      label('send via BridgeXAPI adapter → fake'),
+      0.2,
+      baseline,
+      viaBridge,
+      referenceSends(60_000_000, distinctBodies),
+    );
     return [wrong, right, send, bridge];
   } finally {
     for (const s of [otpgate, viaBridge]) s.child.kill('SIGTERM');
@@ -307,6 +325,16 @@ function sends(base: number, count: number): Load {
   return {
     path: '/v1/verifications',
     bodies: Array.from({ length: count }, (_, i) => JSON.stringify({ to: numberFor(i, base) })),
+  };
+}
+
+/** The reference server's send: its number field, without the leading plus. */
+function referenceSends(base: number, count: number): Load {
+  return {
+    path: '/send-otp',
+    bodies: Array.from({ length: count }, (_, i) =>
+      JSON.stringify({ phone_number: numberFor(i, base).slice(1) }),
+    ),
   };
 }
 

@@ -57,6 +57,7 @@ export async function serve(): Promise<void> {
       data_dir: config.dataDir,
       routes: config.routes.length,
       debug_codes: config.debugCodes,
+      pid: process.pid,
       ...(worker !== undefined ? { worker } : {}),
     },
     `otpgate listening on http://${hostAndPort(config.host, port)} (${config.mode} mode, ${config.store} store)`,
