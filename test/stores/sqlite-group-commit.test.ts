@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/stores/index.js';
+import { GroupCommit } from '../../src/stores/sqlite/group-commit.js';
 import { T0, makeAttempt, makeVerification } from './fixtures.js';
 
 /** Group commit: calls in one event-loop turn share a COMMIT, and none resolves before it. */
@@ -106,9 +107,10 @@ describe('SqliteStore group commit', () => {
     }
     expect(ticks).toBe(5);
     expect(settled).toBe(false);
-    // A call made while the batch waits joins it.
+    // A call made while the batch waits joins it; a read does not wait for another process's lock.
     const w = makeVerification();
     const joined = store.verifications.insertIfNoActive(w, T0);
+    expect(await store.verifications.get(v.id)).toBeUndefined();
     other.exec('COMMIT');
     other.close();
     expect((await pending).inserted).toBe(true);
@@ -131,5 +133,27 @@ describe('SqliteStore group commit', () => {
     // Nothing of the refused batch was written, and the store works again once the lock is free.
     expect(await store.verifications.get(v.id)).toBeUndefined();
     expect((await store.verifications.insertIfNoActive(v, T0)).inserted).toBe(true);
+  });
+
+  it("when a call's error ends the whole transaction, the calls after it do not run on their own", async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (n INTEGER)');
+    const group = new GroupCommit(db);
+    const insert = (n: number) => () => db.prepare('INSERT INTO t (n) VALUES (?)').run(n);
+    const results = await Promise.allSettled([
+      group.run(insert(1)),
+      // What SQLite does on a full disk or an I/O error: the transaction is rolled back under us.
+      group.run(() => {
+        db.exec('ROLLBACK');
+        throw new Error('disk I/O error');
+      }),
+      group.run(insert(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 0 });
+    // The next batch works normally.
+    await group.run(insert(4));
+    expect(db.prepare('SELECT n FROM t').all()).toEqual([{ n: 4 }]);
+    db.close();
   });
 });

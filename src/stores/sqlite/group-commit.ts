@@ -50,11 +50,13 @@ export class GroupCommit {
 
   /**
    * A read runs at once when nothing is queued (it sees committed rows only). When writes are
-   * queued it joins their batch, behind them: it sees them, and it must not answer before they are
-   * durable.
+   * queued it joins their batch, behind them: it sees them (a delivery receipt finds the message
+   * written just before it), and it must not answer before they are durable.
    */
   read<T>(operation: () => T): Promise<T> {
-    if (this.queue.length > 0) return this.run(operation);
+    // While the batch waits for another process's lock, reads do not wait with it: WAL readers
+    // never need the write lock, and a read must not turn into STORE_BUSY.
+    if (this.queue.length > 0 && this.busySinceMs === undefined) return this.run(operation);
     try {
       return Promise.resolve(operation());
     } catch (error) {
@@ -122,6 +124,12 @@ export class GroupCommit {
       } catch (error) {
         failed[k] = true;
         failures[k] = error;
+        // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back; the
+        // calls after it must not run outside it, one autocommit each, and then be reported failed.
+        if (!this.db.inTransaction) {
+          for (const call of batch) call.reject(error);
+          return true;
+        }
       }
     }
     try {
