@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serveExit } from '../support/serve-exit.js';
 
 /** The real `otpgate serve` process, started the way `npm start` does, killed the hard way. */
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -30,16 +31,7 @@ function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url:
   });
 }
 
-function exitOf(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
-}
+const exitOf = (env: Record<string, string>) => serveExit(env, children);
 
 async function post(url: string, path: string, body: unknown): Promise<any> {
   const res = await fetch(`${url}${path}`, {

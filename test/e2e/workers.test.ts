@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serveExit } from '../support/serve-exit.js';
 import { waitFor } from '../support/wait-for.js';
 
 /** `otpgate serve` with OTPGATE_WORKERS: a cluster primary and its HTTP workers, as real processes. */
@@ -73,16 +74,7 @@ function alive(pid: number): boolean {
   }
 }
 
-function exitOf(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
-}
+const exitOf = (env: Record<string, string>) => serveExit(env, children);
 
 describe('otpgate serve with several workers', () => {
   it('serves from two workers on one port and store: one approval and one send under concurrency, codes checked across workers', async () => {
@@ -107,7 +99,9 @@ describe('otpgate serve with several workers', () => {
       Array.from({ length: 19 }, () => 'RESEND_TOO_SOON'),
     );
     const { id, debug_code: code } = accepted[0]!.body as { id: string; debug_code: string };
-    const view = await fetch(`${cluster.url}/v1/verifications/${id}`).then((r) => r.json());
+    const view = (await fetch(`${cluster.url}/v1/verifications/${id}`).then((r) => r.json())) as {
+      attempts: unknown[];
+    };
     expect(view.attempts).toHaveLength(1);
 
     // 50 concurrent checks with the right code, over both workers: exactly one approval.
