@@ -22,7 +22,7 @@ export function workerIndex(): number | undefined {
 
 /**
  * The cluster primary: prepares the shared store once (migrations), forks `config.workers` HTTP
- * workers that share the listening port (node:cluster hands each new connection to one of them),
+ * workers that share the listening socket (each accepts connections itself),
  * replaces a worker that dies, and on SIGINT/SIGTERM stops them all gracefully. It serves no
  * requests itself. Exit status: that of a worker that could not start (78 bad configuration, 69
  * cannot listen), 1 when workers keep crashing, 0 after a clean stop.
@@ -33,6 +33,10 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   await store.migrate();
   await store.close();
 
+  // Workers accept connections themselves. node:cluster's default on Linux (round-robin) has the
+  // primary accept and hand each connection over; a worker that dies during a hand-over leaves
+  // that client waiting forever on a socket nobody serves.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const slots = new Map<number, Worker>();
   const listening = new Set<number>();
   const restarts: number[] = [];
@@ -92,7 +96,8 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       restarts.push(nowMs);
       while (restarts.length > 0 && restarts[0]! < nowMs - RESTART_WINDOW_MS) restarts.shift();
       logger.error(
-        { event: 'cluster.worker_exited', worker: index, code, signal, restarts: restarts.length },
+        // Not `code`: the logger redacts that key everywhere (it names one-time codes elsewhere).
+        { event: 'cluster.worker_exited', worker: index, exit_code: code, signal, restarts: restarts.length },
         `worker ${index} exited (${signal ?? `code ${code}`}); starting a new one`,
       );
       if (restarts.length > MAX_RESTARTS) {

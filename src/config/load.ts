@@ -49,6 +49,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
   for (const error of Value.Errors(ConfigFileSchema, raw)) {
     if (error.keyword === 'boolean' || error.keyword === 'anyOf') continue; // restated by a clearer sibling error
+    // A union's branches each explain themselves ("must be string", "must be equal to constant"):
+    // one line says what `workers` takes instead.
+    if (error.instancePath === '/workers') {
+      problems.push(
+        `workers (OTPGATE_WORKERS) must be a whole number from 1 to 64 or "auto" (got ${JSON.stringify(raw.workers)})`,
+      );
+      continue;
+    }
     const where = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : '(root)';
     const extra =
       error.keyword === 'additionalProperties'

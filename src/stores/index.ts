@@ -34,6 +34,12 @@ export function createStore(kind: StoreKind, options: { dataDir: string }): Stor
         return new SqliteStore({ path });
       } catch (error) {
         const code = errorCode(error);
+        if (code !== undefined && code.startsWith('SQLITE_BUSY')) {
+          // Only a schema migration takes the write lock at start-up; another process held it throughout.
+          throw new ConfigError([
+            `dataDir ${options.dataDir}: the database ${path} stayed locked by another process while its schema was being updated (${code}); stop that process (a sqlite3 shell left in a transaction, a backup) and start again`,
+          ]);
+        }
         if (code !== undefined && UNUSABLE_DATABASE.test(code)) {
           throw new ConfigError([
             `dataDir ${options.dataDir}: cannot open the database ${path}: ${(error as Error).message} (${code})`,

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
@@ -27,6 +27,33 @@ describe('loadConfig', () => {
     expect(smsIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(config.defaultRouteId).toBe(3);
     expect(config.providers.sandbox?.type).toBe('sandbox');
+    expect(config.workers).toBe(1);
+  });
+
+  it('reads OTPGATE_WORKERS as a count or "auto" (one per CPU), and says in one line what it takes', () => {
+    const dataDir = tempDir();
+    expect(loadConfig({ env: { OTPGATE_DATA_DIR: dataDir, OTPGATE_WORKERS: '3' } }).workers).toBe(3);
+    expect(loadConfig({ env: { OTPGATE_DATA_DIR: dataDir, OTPGATE_WORKERS: 'auto' } }).workers).toBe(
+      availableParallelism(),
+    );
+    expect(loadConfig({ env: { OTPGATE_DATA_DIR: dataDir }, overrides: { workers: 'auto' } }).workers).toBe(
+      availableParallelism(),
+    );
+    for (const bad of ['0', '65']) {
+      expect(
+        configProblemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dataDir, OTPGATE_WORKERS: bad } })),
+      ).toEqual([`workers (OTPGATE_WORKERS) must be a whole number from 1 to 64 or "auto" (got ${bad})`]);
+    }
+    expect(
+      configProblemsOf(() => loadConfig({ env: { OTPGATE_DATA_DIR: dataDir, OTPGATE_WORKERS: '-1' } })),
+    ).toEqual(['OTPGATE_WORKERS must be a whole number or "auto" (got "-1")']);
+    expect(
+      configProblemsOf(() =>
+        loadConfig({ env: { OTPGATE_DATA_DIR: dataDir, OTPGATE_WORKERS: '2', OTPGATE_STORE: 'memory' } }),
+      ),
+    ).toEqual([
+      'workers (OTPGATE_WORKERS) is 2, but the memory store lives in one process; use the sqlite store or 1 worker',
+    ]);
   });
 
   it('is frozen', () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,52 @@ async function post(url: string, path: string, body: unknown): Promise<{ status:
     body: JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
+}
+
+/**
+ * Sends for `durationMs` from 8 clients, each request on a new connection; each outcome is the
+ * status, 'reset' for a connection error, or 'timeout' when nothing came back within 8 s.
+ */
+async function connectionChurn(
+  url: string,
+  durationMs: number,
+): Promise<Array<number | 'reset' | 'timeout'>> {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + durationMs;
+  const outcomes: Array<number | 'reset' | 'timeout'> = [];
+  let n = 0;
+  const one = () =>
+    new Promise<number | 'reset' | 'timeout'>((resolve) => {
+      const body = JSON.stringify({ to: `+3162${String(n++).padStart(7, '0')}` });
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method: 'POST',
+          path: '/v1/verifications',
+          agent: false,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          timeout: 8000,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', () => resolve('reset'));
+        },
+      );
+      req.on('timeout', () => {
+        req.destroy();
+        resolve('timeout');
+      });
+      req.on('error', () => resolve('reset'));
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (Date.now() < deadline) outcomes.push(await one());
+    }),
+  );
+  return outcomes;
 }
 
 function alive(pid: number): boolean {
@@ -130,7 +177,14 @@ describe('otpgate serve with several workers', () => {
     const cluster = await serveCluster({ OTPGATE_DATA_DIR: dataDir });
     await waitFor(() => cluster.lines.filter((l) => l.event === 'server.started').length === 2, 5000);
     const victim = cluster.lines.find((l) => l.event === 'server.started' && l.worker === 1)!.pid!;
+    // A load of new connections while the worker dies: each request is answered or its connection
+    // reset, none is left waiting on a connection the dead worker was handed.
+    const load = connectionChurn(cluster.url, 3000);
+    await new Promise((resolve) => setTimeout(resolve, 800));
     process.kill(victim, 'SIGKILL');
+    const outcomes = await load;
+    expect(outcomes.filter((o) => o === 'timeout')).toEqual([]);
+    expect(outcomes.filter((o) => o === 201).length).toBeGreaterThan(50);
     // While it is gone the other worker answers every request.
     for (let i = 0; i < 10; i++) {
       const sent = await post(cluster.url, '/v1/verifications', {
@@ -142,6 +196,11 @@ describe('otpgate serve with several workers', () => {
       () => cluster.lines.some((l) => l.event === 'cluster.worker_exited' && l.worker === 1),
       5000,
     );
+    const exited = cluster.lines.find((l) => l.event === 'cluster.worker_exited') as LogLine & {
+      exit_code: unknown;
+      signal: unknown;
+    };
+    expect(exited).toMatchObject({ exit_code: null, signal: 'SIGKILL' });
     await waitFor(
       () => cluster.lines.filter((l) => l.event === 'server.started' && l.worker === 1).length === 2,
       45_000,

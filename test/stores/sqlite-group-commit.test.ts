@@ -118,6 +118,21 @@ describe('SqliteStore group commit', () => {
     expect(await store.verifications.get(v.id)).toMatchObject({ id: v.id });
   });
 
+  it('a read queued behind writes answers from committed rows once the batch finds the lock taken', async () => {
+    const { store, path } = open();
+    const committed = makeVerification();
+    await store.verifications.insertIfNoActive(committed, T0);
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const waiting = store.verifications.insertIfNoActive(makeVerification(), T0);
+    // Queued behind the write, so it would see it; but the write cannot start, and a read needs no lock.
+    const read = await store.verifications.get(committed.id);
+    expect(read?.id).toBe(committed.id);
+    other.exec('COMMIT');
+    other.close();
+    expect((await waiting).inserted).toBe(true);
+  });
+
   it('fails a batch with STORE_BUSY when another process keeps the lock past the limit', async () => {
     const { store, path } = open(60);
     const other = new Database(path);

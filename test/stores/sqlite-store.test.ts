@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createStore, SqliteStore } from '../../src/stores/index.js';
+import { ConfigError } from '../../src/config/index.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/stores/sqlite/schema.js';
 import { ATTEMPT_SQL } from '../../src/stores/sqlite/sqlite-attempts.js';
 import { COUNTER_SQL } from '../../src/stores/sqlite/sqlite-counters.js';
@@ -191,6 +192,44 @@ describe('SqliteStore on a shared file', () => {
     expect(kinds.filter((k) => k === 'approved')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'not_pending')).toHaveLength(99);
   });
+
+  it('opens a file already at the current schema while another process holds the write lock', async () => {
+    const path = tempFile();
+    await open(path).close();
+    const other = new Database(path);
+    cleanups.push(() => void other.close());
+    other.exec('BEGIN IMMEDIATE');
+    // A replaced worker starting while another process writes: no lock needed, no wait.
+    const startedMs = Date.now();
+    const store = open(path);
+    await store.migrate();
+    expect(Date.now() - startedMs).toBeLessThan(1000);
+    expect(await store.verifications.get('ver_missing')).toBeUndefined();
+    other.exec('ROLLBACK');
+  });
+
+  it('a schema update that another process keeps locked is one listed start-up problem, not a stack trace', async () => {
+    const dataDir = freshDir();
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const other = new Database(join(dataDir, 'otpgate.sqlite'));
+    cleanups.push(() => void other.close());
+    other.pragma('journal_mode = WAL');
+    other.exec('CREATE TABLE unrelated (a)');
+    other.exec('BEGIN IMMEDIATE');
+    let problem: unknown;
+    try {
+      createStore('sqlite', { dataDir });
+    } catch (error) {
+      problem = error;
+    }
+    expect(problem).toBeInstanceOf(ConfigError);
+    expect((problem as ConfigError).problems).toEqual([
+      expect.stringContaining(
+        'stayed locked by another process while its schema was being updated (SQLITE_BUSY)',
+      ),
+    ]);
+    other.exec('ROLLBACK');
+  }, 15_000);
 
   it('createStore puts the file at <dataDir>/otpgate.sqlite, creating the folder', async () => {
     const root = freshDir();

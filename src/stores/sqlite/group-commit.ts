@@ -4,6 +4,8 @@ import { OtpError } from '../../errors/index.js';
 /** A queued call: the work to run inside the batch's transaction, and its promise's settlers. */
 interface Pending {
   operation: () => unknown;
+  /** A read that joined the batch only to see its writes; it need not wait for a busy lock. */
+  read: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -38,9 +40,13 @@ export class GroupCommit {
 
   /** Queues `operation` for this turn's transaction; resolves with its result once committed. */
   run<T>(operation: () => T): Promise<T> {
+    return this.enqueue(operation, false);
+  }
+
+  private enqueue<T>(operation: () => T, read: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       // Plain fields, no closure per call: this runs for every store call of every request.
-      this.queue.push({ operation, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ operation, read, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flushSoon);
@@ -56,7 +62,7 @@ export class GroupCommit {
   read<T>(operation: () => T): Promise<T> {
     // While the batch waits for another process's lock, reads do not wait with it: WAL readers
     // never need the write lock, and a read must not turn into STORE_BUSY.
-    if (this.queue.length > 0 && this.busySinceMs === undefined) return this.run(operation);
+    if (this.queue.length > 0 && this.busySinceMs === undefined) return this.enqueue(operation, true);
     try {
       return Promise.resolve(operation());
     } catch (error) {
@@ -80,7 +86,14 @@ export class GroupCommit {
       this.busySinceMs = undefined;
       return;
     }
-    // Another process holds the write lock: try again shortly, unless it has held it for too long.
+    // Another process holds the write lock. The reads that joined the batch answer now, from the
+    // committed rows (WAL readers never wait for a writer); the writes try again shortly, unless
+    // the lock has been held for too long.
+    this.answerReads();
+    if (this.queue.length === 0) {
+      this.busySinceMs = undefined;
+      return;
+    }
     const nowMs = Date.now();
     this.busySinceMs ??= nowMs;
     const waitedMs = nowMs - this.busySinceMs;
@@ -100,6 +113,19 @@ export class GroupCommit {
     // turn's I/O, later ones a millisecond apart so two waiting processes do not spin on one core.
     if (waitedMs === 0) setImmediate(this.flushSoon);
     else setTimeout(this.flushSoon, 1);
+  }
+
+  private answerReads(): void {
+    if (!this.queue.some((call) => call.read)) return;
+    const reads = this.queue.filter((call) => call.read);
+    this.queue = this.queue.filter((call) => !call.read);
+    for (const call of reads) {
+      try {
+        call.resolve(call.operation());
+      } catch (error) {
+        call.reject(error);
+      }
+    }
   }
 
   /** Runs the queue in one transaction. False (queue kept) when the lock is busy and `wait` is off. */

@@ -93,6 +93,9 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * the same file do not both apply a migration; the version is re-read inside the lock.
  */
 export function migrateSchema(db: Database): void {
+  // A file already at this version needs no write lock at all: a worker that starts (or is
+  // replaced) while another process holds the lock must not wait for it, or fail.
+  if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return;
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > SCHEMA_VERSION) {
