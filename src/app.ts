@@ -89,8 +89,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     sendTimeoutMs: 10_000,
   });
   for (const provider of providers.values()) {
-    provider.setDeliveryReportHandler?.((report) => {
-      dispatcher.onReceipt(provider.name, report).catch((error: unknown) => {
+    provider.setDeliveryReportHandler?.((report, attemptId) => {
+      dispatcher.onReceipt(provider.name, report, attemptId).catch((error: unknown) => {
         logger.error(
           { event: 'receipt.failed', provider: provider.name, error: String(error) },
           'receipt failed',

@@ -25,7 +25,7 @@ export interface Provider {
   /** Turns a delivery-receipt webhook into normalised reports (empty when it carries none). */
   parseDeliveryReports?(request: InboundWebhook): DeliveryReport[];
   /** Providers that push receipts over their own connection (SMPP deliver_sm, the sandbox) report them here. */
-  setDeliveryReportHandler?(handler: (report: DeliveryReport) => void): void;
+  setDeliveryReportHandler?(handler: DeliveryReportHandler): void;
   close?(): Promise<void>;
 }
 
@@ -126,6 +126,13 @@ export interface DeliveryReport {
   priceMicros?: number;
   currency?: string;
 }
+
+/**
+ * Receives pushed receipts. `attemptId` is given only by providers that run inside otpgate and were
+ * told the attempt in `OutboundMessage.attemptId` (the sandbox): the receipt then needs no lookup by
+ * provider message id. Never set it from anything a gateway sent.
+ */
+export type DeliveryReportHandler = (report: DeliveryReport, attemptId?: string) => void;
 
 /** A webhook as the HTTP layer hands it to a provider. */
 export interface InboundWebhook {

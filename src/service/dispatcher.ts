@@ -198,8 +198,25 @@ export class Dispatcher {
     throw this.failureError(lastFailure, skipped, attempts.length);
   }
 
-  /** A receipt arrived (webhook, poll or push). Undefined when the message is not ours. */
-  async onReceipt(providerName: string, report: DeliveryReport): Promise<ReceiptResult | undefined> {
+  /**
+   * A receipt arrived (webhook, poll or push). Undefined when the message is not ours. `attemptId`
+   * comes only from in-process providers (see DeliveryReportHandler): the status is then applied to
+   * that attempt at once, by its id, and the lookup by message id is only the fallback.
+   */
+  async onReceipt(
+    providerName: string,
+    report: DeliveryReport,
+    attemptId?: string,
+  ): Promise<ReceiptResult | undefined> {
+    if (attemptId !== undefined) {
+      const applied = await this.applyStatusById(
+        attemptId,
+        report.status,
+        report.errorCode,
+        report.errorMessage,
+      );
+      if (applied) return applied;
+    }
     const attempt = await this.findAttempt(providerName, report.providerMessageId);
     if (!attempt) return undefined;
     return this.applyStatus(attempt, report.status, report.errorCode, report.errorMessage);
@@ -212,12 +229,30 @@ export class Dispatcher {
     errorCode?: string,
     errorMessage?: string,
   ): Promise<ReceiptResult> {
+    return (
+      (await this.applyStatusById(attempt.id, status, errorCode, errorMessage)) ?? { attempt, changed: false }
+    );
+  }
+
+  /**
+   * applyStatus for an attempt known by id only: the conditional UPDATE returns the attempt, whose
+   * fixed fields (verification, step, route, creation time) decide what the new state moves.
+   * Undefined when there is no such attempt.
+   */
+  private async applyStatusById(
+    attemptId: string,
+    status: DeliveryStatus,
+    errorCode?: string,
+    errorMessage?: string,
+  ): Promise<ReceiptResult | undefined> {
     const nowMs = this.o.clock.nowMs();
-    const applied = await this.o.store.attempts.applyDeliveryStatus(attempt.id, status, nowMs, {
+    const applied = await this.o.store.attempts.applyDeliveryStatus(attemptId, status, nowMs, {
       ...(errorCode !== undefined ? { code: errorCode } : {}),
       ...(errorMessage !== undefined ? { message: errorMessage } : {}),
     });
-    if (!applied?.changed) return { attempt: applied?.attempt ?? attempt, changed: false };
+    if (!applied) return undefined;
+    if (!applied.changed) return { attempt: applied.attempt, changed: false };
+    const attempt = applied.attempt;
     if (status === 'delivered') {
       // Conditional on the chain still being at this step of the same send, so no read is needed first.
       await this.o.store.verifications.clearFailover(

@@ -1,5 +1,11 @@
 import { CHANNELS, type DeliveryStatus } from '../../core/index.js';
-import type { CallOptions, DeliveryReport, OutboundMessage, Provider, SendResult } from '../provider.js';
+import type {
+  CallOptions,
+  DeliveryReportHandler,
+  OutboundMessage,
+  Provider,
+  SendResult,
+} from '../provider.js';
 
 /** A message the sandbox "sent": what `GET /v1/dev/outbox` shows in development mode. */
 export interface OutboxEntry {
@@ -36,7 +42,7 @@ export class SandboxProvider implements Provider {
   private readonly outboxLimit: number;
   private readonly nowMs: () => number;
   private counter = 0;
-  private reportHandler: ((report: DeliveryReport) => void) | undefined;
+  private reportHandler: DeliveryReportHandler | undefined;
 
   constructor(options: SandboxOptions) {
     this.name = options.name;
@@ -64,12 +70,14 @@ export class SandboxProvider implements Provider {
     const status = this.deliveryStatus;
     if (handler && status !== 'queued') {
       // After the send answer, as a real receipt would arrive.
-      setImmediate(() => handler({ providerMessageId, status, providerStatus: status }));
+      // It knows the attempt, so the receipt is applied by its id (no lookup by message id).
+      const attemptId = message.attemptId;
+      setImmediate(() => handler({ providerMessageId, status, providerStatus: status }, attemptId));
     }
     return { ok: true, providerMessageId, status: 'queued' };
   }
 
-  setDeliveryReportHandler(handler: (report: DeliveryReport) => void): void {
+  setDeliveryReportHandler(handler: DeliveryReportHandler): void {
     this.reportHandler = handler;
   }
 
