@@ -184,12 +184,18 @@ export class GroupCommit {
         this.db.pragma('busy_timeout = 0');
       }
     }
+    // With several workers this fails a few times per batch (the other worker is committing); the
+    // stack trace of each SqliteError would cost more than the attempt itself (9 µs against 2.4).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       this.db.exec('BEGIN IMMEDIATE');
       return true;
     } catch (error) {
       if (isBusy(error)) return false;
       throw error;
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
     }
   }
 }
