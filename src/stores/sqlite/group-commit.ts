@@ -109,10 +109,10 @@ export class GroupCommit {
       return;
     }
     this.scheduled = true;
-    // A lock is held for well under a millisecond per batch; the first retry comes right after this
-    // turn's I/O, later ones a millisecond apart so two waiting processes do not spin on one core.
-    if (waitedMs === 0) setImmediate(this.flushSoon);
-    else setTimeout(this.flushSoon, 1);
+    // A lock is held for well under a millisecond per batch, so a millisecond later it is free again.
+    // Retrying on the next turn instead fails 4-5 times per batch under load (measured with two
+    // workers): every failed BEGIN is a wasted turn, while the calls arriving meanwhile join this batch.
+    setTimeout(this.flushSoon, 1);
   }
 
   private answerReads(): void {
