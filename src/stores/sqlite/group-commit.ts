@@ -23,8 +23,8 @@ export const LOCK_WAIT_LIMIT_MS = 5000;
  * The write lock is held only while the queued statements run (one synchronous stretch), never
  * across a turn of the event loop: several processes (cluster workers) on one file then take turns
  * at the lock instead of each holding it while it parses HTTP. When another process holds it, the
- * batch is retried on a later turn instead of sleeping in SQLite's busy handler, so this process
- * keeps serving (its new calls join the waiting batch).
+ * batch is retried a millisecond later from a timer instead of sleeping in SQLite's busy handler,
+ * so this process keeps serving (its new calls join the waiting batch).
  */
 export class GroupCommit {
   private queue: Pending[] = [];
