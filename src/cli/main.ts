@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { OTPGATE_VERSION } from '../version.js';
+import { hostAndPort } from '../config/address.js';
 import { serve } from './serve.js';
 import {
   MAX_TIMEOUT_SECONDS,
@@ -32,8 +33,7 @@ program
 
 const defaultHost = process.env.HOST ?? '127.0.0.1';
 const defaultUrl =
-  process.env.OTPGATE_URL ??
-  `http://${defaultHost.includes(':') ? `[${defaultHost}]` : defaultHost}:${process.env.PORT ?? '8080'}`;
+  process.env.OTPGATE_URL ?? `http://${hostAndPort(defaultHost, process.env.PORT ?? '8080')}`;
 const withClientOptions = (command: Command) =>
   command
     .option('--url <url>', 'base URL of a running otpgate (or OTPGATE_URL)', defaultUrl)

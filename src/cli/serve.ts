@@ -1,8 +1,9 @@
 import cluster from 'node:cluster';
-import { loadConfig, ConfigError, type Config } from '../config/index.js';
+import { loadConfig, ConfigError, hostAndPort, type Config } from '../config/index.js';
 import { createApp, createLogger, type App } from '../app.js';
-import { announceReady, hostAndPort, runPrimary, workerIndex } from '../cluster/primary.js';
+import { announceReady, runPrimary, workerIndex } from '../cluster/primary.js';
 import { buildServer } from '../http/server.js';
+import type { Logger } from '../service/logger.js';
 import { CliError, EXIT, describeSystemError } from './exit-codes.js';
 
 /**
@@ -62,13 +63,8 @@ export async function serve(): Promise<void> {
     },
     `otpgate listening on http://${hostAndPort(config.host, port)} (${config.mode} mode, ${config.store} store)`,
   );
-  // The primary already said so when it generated the pepper before forking.
-  if (config.pepperSource === 'generated' && worker === undefined) {
-    app.logger.warn(
-      { event: 'pepper.generated', path: `${config.dataDir}/pepper` },
-      'generated a development pepper and kept it in the data folder; set OTPGATE_PEPPER in production',
-    );
-  }
+  // With workers, the primary already said so when it generated the pepper before forking.
+  if (worker === undefined) warnIfPepperGenerated(config, app.logger);
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -96,13 +92,17 @@ export async function serve(): Promise<void> {
 
 async function servePrimary(config: Config): Promise<void> {
   const logger = createLogger(config);
-  if (config.pepperSource === 'generated') {
-    logger.warn(
-      { event: 'pepper.generated', path: `${config.dataDir}/pepper` },
-      'generated a development pepper and kept it in the data folder; set OTPGATE_PEPPER in production',
-    );
-  }
+  warnIfPepperGenerated(config, logger);
   await runPrimary(config, logger);
+}
+
+/** Said once per start, by the process that generated the development pepper. */
+function warnIfPepperGenerated(config: Config, logger: Logger): void {
+  if (config.pepperSource !== 'generated') return;
+  logger.warn(
+    { event: 'pepper.generated', path: `${config.dataDir}/pepper` },
+    'generated a development pepper and kept it in the data folder; set OTPGATE_PEPPER in production',
+  );
 }
 
 /** An error from the operating system (EADDRINUSE, EACCES, ENOTFOUND, …), not a bug. */

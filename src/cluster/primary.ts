@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { Config } from '../config/index.js';
+import { hostAndPort, type Config } from '../config/index.js';
 import { createStore } from '../stores/index.js';
 import type { Logger } from '../service/logger.js';
 import { EXIT } from '../cli/exit-codes.js';
@@ -44,10 +44,10 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   let announced = false;
   let exitCode: number = EXIT.ok;
 
-  const stopAll = (code: number, signal: NodeJS.Signals = 'SIGTERM') => {
+  const stopAll = (code: number) => {
     if (!stopping) exitCode = code;
     stopping = true;
-    for (const worker of slots.values()) worker.process.kill(signal);
+    for (const worker of slots.values()) worker.process.kill('SIGTERM');
     if (slots.size === 0) process.exit(exitCode);
     // Workers finish in-flight requests within the grace period; after that they are killed.
     const hard = setTimeout(
@@ -132,8 +132,4 @@ export interface ReadyMessage {
 export function announceReady(port: number, workers: number): void {
   const message: ReadyMessage = { event: 'otpgate.ready', port, workers };
   process.send?.(message);
-}
-
-export function hostAndPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -11,6 +11,7 @@ import { ConfigError, type Config } from './config.js';
 import { bridgeFromEnv, configFromEnv } from './env.js';
 import { defaultRoutes } from './default-routes.js';
 import { ensureDataDir, errorCode, fsReason } from './data-dir.js';
+import { hostAndPort } from './address.js';
 import type { Route } from '../routing/route.js';
 import { resolvePricing } from '../routing/pricing.js';
 import { validateTemplates } from '../templates/index.js';
@@ -147,10 +148,7 @@ function resolveConfig(
     workers,
     dataDir,
     store,
-    publicUrl: (raw.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(
-      /\/+$/,
-      '',
-    ),
+    publicUrl: (raw.publicUrl ?? `http://${hostAndPort(host, port)}`).replace(/\/+$/, ''),
     pepper: pepper.value,
     pepperSource: pepper.source,
     debugCodes,

@@ -224,7 +224,9 @@ describe('otpgate serve with several workers', () => {
     expect(bad.stderr).toContain('OTPGATE_WORKERS must be a whole number or "auto"');
     const zero = await exitOf({ OTPGATE_WORKERS: '0', OTPGATE_STORE: 'memory' });
     expect(zero.code).toBe(78);
-    expect(zero.stderr).toContain('workers');
+    expect(zero.stderr).toContain(
+      'workers (OTPGATE_WORKERS) must be a whole number from 1 to 64 or "auto" (got 0)',
+    );
   });
 
   it('stops with the reason when the workers cannot listen (69), instead of restarting them forever', async () => {

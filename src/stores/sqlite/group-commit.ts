@@ -79,6 +79,20 @@ export class GroupCommit {
     this.flush(true);
   }
 
+  /**
+   * Runs `operation` with SQLite's busy handler waiting up to the lock-wait limit for another
+   * process's lock. The connection keeps it off otherwise (see SqliteStore): only migrations and the
+   * last commit on close, where there is no later turn to retry on, may block this thread.
+   */
+  waitingForLock<T>(operation: () => T): T {
+    this.db.pragma(`busy_timeout = ${this.lockWaitLimitMs}`);
+    try {
+      return operation();
+    } finally {
+      this.db.pragma('busy_timeout = 0');
+    }
+  }
+
   private flushOrRetry(): void {
     this.scheduled = false;
     if (this.queue.length === 0) return;
@@ -175,14 +189,8 @@ export class GroupCommit {
 
   private begin(wait: boolean): boolean {
     if (wait) {
-      // The connection's busy handler is off (see SqliteStore); give it a bounded wait for this one.
-      this.db.pragma(`busy_timeout = ${this.lockWaitLimitMs}`);
-      try {
-        this.db.exec('BEGIN IMMEDIATE');
-        return true;
-      } finally {
-        this.db.pragma('busy_timeout = 0');
-      }
+      this.waitingForLock(() => this.db.exec('BEGIN IMMEDIATE'));
+      return true;
     }
     // With several workers this fails a few times per batch (the other worker is committing); the
     // stack trace of each SqliteError would cost more than the attempt itself (9 µs against 2.4).

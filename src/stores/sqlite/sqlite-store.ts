@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { rowLimit } from '../transitions.js';
 import { migrateSchema } from './schema.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, LOCK_WAIT_LIMIT_MS } from './group-commit.js';
 import { SqliteAttemptRepo } from './sqlite-attempts.js';
 import { SqliteCounterRepo } from './sqlite-counters.js';
 import { SqliteVerificationRepo } from './sqlite-verifications.js';
@@ -13,9 +13,6 @@ export interface SqliteStoreOptions {
   /** How long a write batch waits for another process's lock before failing with STORE_BUSY. */
   lockWaitLimitMs?: number;
 }
-
-/** How long start-up (migrations) waits for another process's lock before failing with SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * The embedded default store: one SQLite file, safe to share between processes on one host.
@@ -33,13 +30,13 @@ export class SqliteStore implements Store {
   private readonly purgeTx: Database.Transaction<(beforeMs: number, limit: number) => number>;
 
   constructor(options: SqliteStoreOptions) {
-    this.db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+    const lockWaitMs = options.lockWaitLimitMs ?? LOCK_WAIT_LIMIT_MS;
+    this.db = new Database(options.path, { timeout: lockWaitMs });
     try {
       // WAL lets readers run beside the single writer; NORMAL keeps every commit across a process
       // crash (only a power cut may lose the last ones), at a fraction of FULL's fsync cost.
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       this.db.pragma('foreign_keys = ON');
       // Throughput: a 64 MiB page cache keeps the hot indexes in memory, and checkpointing every
       // ~40 MiB of WAL instead of every 4 MiB makes the checkpoint's fsync rare (NORMAL syncs only there).
@@ -48,8 +45,8 @@ export class SqliteStore implements Store {
       this.db.pragma('temp_store = MEMORY');
       // Statements are prepared once, against tables that must therefore exist already.
       migrateSchema(this.db);
-      // From here on every write goes through GroupCommit, which retries a locked file on a later
-      // turn of the event loop instead of sleeping in SQLite's busy handler (that would stall this
+      // From here on every write goes through GroupCommit, which retries a locked file a millisecond
+      // later from a timer instead of sleeping in SQLite's busy handler (that would stall this
       // process's HTTP serving while another worker commits). WAL readers never wait for writers.
       this.db.pragma('busy_timeout = 0');
     } catch (error) {
@@ -57,7 +54,7 @@ export class SqliteStore implements Store {
       this.db.close();
       throw error;
     }
-    this.group = new GroupCommit(this.db, options.lockWaitLimitMs);
+    this.group = new GroupCommit(this.db, lockWaitMs);
     this.counters = new SqliteCounterRepo(this.db, this.group);
     this.verifications = new SqliteVerificationRepo(this.db, this.group);
     this.attempts = new SqliteAttemptRepo(this.db, this.group);
@@ -71,12 +68,7 @@ export class SqliteStore implements Store {
   /** The constructor already migrated (statements need the tables); this re-checks, idempotently. */
   async migrate(): Promise<void> {
     // Another worker may be committing: wait for the lock here, as at start-up.
-    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    try {
-      migrateSchema(this.db);
-    } finally {
-      this.db.pragma('busy_timeout = 0');
-    }
+    this.group.waitingForLock(() => migrateSchema(this.db));
   }
 
   async health(): Promise<void> {
