@@ -22,3 +22,6 @@ export async function withTimeout<T>(
     parent?.removeEventListener('abort', abort);
   }
 }
+
+/** The signal of a call that nothing can abort: for providers that answer in-process (Provider.inProcess). */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;

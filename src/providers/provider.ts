@@ -11,6 +11,11 @@ export interface Provider {
   /** Adapter type, e.g. "bridgexapi", "twilio", "sandbox". */
   readonly type: string;
   readonly channels: readonly Channel[];
+  /**
+   * True for a provider that answers from memory, without I/O, and so can neither hang nor be
+   * aborted (the sandbox): the dispatcher then spares the call its timeout timer and abort signal.
+   */
+  readonly inProcess?: boolean;
   send(message: OutboundMessage, options: CallOptions): Promise<SendResult>;
   /** Price of a message as the provider quotes it, with the balance where it reports one. */
   estimate?(

@@ -16,7 +16,7 @@ import type { MessageRenderer } from './message-renderer.js';
 import type { CodeVault } from './code-vault.js';
 import { maskDestination } from '../core/mask.js';
 import { messagePrice } from '../routing/message-price.js';
-import { withTimeout } from '../providers/call-signal.js';
+import { NEVER_ABORTED, withTimeout } from '../providers/call-signal.js';
 
 /** Send failures that count against a route's circuit breaker. */
 const ROUTE_FAULTS: ReadonlySet<ProviderFailureKind> = new Set<ProviderFailureKind>([
@@ -103,7 +103,7 @@ export class Dispatcher {
         deliveredAtMs: undefined,
         country: v.country,
       };
-      const result = await withTimeout(this.o.sendTimeoutMs, (signal) =>
+      const call = (signal: AbortSignal) =>
         provider.send(
           {
             attemptId: attempt.id,
@@ -119,10 +119,16 @@ export class Dispatcher {
             statusCallbackUrl: `${this.o.publicUrl}/v1/webhooks/dlr/${encodeURIComponent(provider.name)}`,
           },
           { signal },
-        ),
-      );
+        );
+      const result = await (provider.inProcess
+        ? call(NEVER_ABORTED)
+        : withTimeout(this.o.sendTimeoutMs, call));
       if (result.ok) {
         this.o.routing.recordOutcome(route.id, true);
+        const answeredAtMs = this.o.clock.nowMs();
+        // A provider that answers synchronously (the sandbox, a gateway that knows at once) may
+        // already say delivered: that step is done, so no receipt is awaited and no timer armed.
+        const deliveredNow = result.status === 'delivered';
         // The attempt is written once, with the provider's answer: one durable write instead of
         // two. A crash while the provider call is in flight loses only that attempt's record.
         const accepted: Attempt = {
@@ -132,9 +138,9 @@ export class Dispatcher {
           providerOrderId: result.providerOrderId,
           priceMicros: result.priceMicros ?? attempt.priceMicros,
           currency: result.currency ?? attempt.currency,
-          updatedAtMs: this.o.clock.nowMs(),
+          updatedAtMs: answeredAtMs,
+          deliveredAtMs: deliveredNow ? answeredAtMs : undefined,
         };
-        await this.o.store.attempts.insert(accepted);
         attempts.push(accepted);
         // Wait for a delivered receipt only when there is a next step and this provider can report
         // receipts at all (SMTP cannot: an accepted e-mail is as far as we will ever know).
@@ -143,19 +149,23 @@ export class Dispatcher {
         );
         const hasNext = index + 1 < v.chain.length;
         const failoverAtMs =
-          hasNext && canReport ? this.o.clock.nowMs() + step.timeoutSeconds * 1000 : undefined;
+          hasNext && canReport && !deliveredNow ? answeredAtMs + step.timeoutSeconds * 1000 : undefined;
         // The first step's timer is armed when the verification is written; only a move writes.
         const unchanged =
           index === v.chainIndex && (failoverAtMs === undefined) === (v.failoverAtMs === undefined);
-        if (!unchanged) {
-          await this.o.store.verifications.advanceChain({
-            id: v.id,
-            fromIndex: v.chainIndex,
-            toIndex: index,
-            failoverAtMs,
-            nowMs: this.o.clock.nowMs(),
-          });
-        }
+        // Two independent writes, issued together so a batching store commits them as one.
+        await Promise.all([
+          this.o.store.attempts.insert(accepted),
+          unchanged
+            ? undefined
+            : this.o.store.verifications.advanceChain({
+                id: v.id,
+                fromIndex: v.chainIndex,
+                toIndex: index,
+                failoverAtMs,
+                nowMs: answeredAtMs,
+              }),
+        ]);
         this.o.logger.info(
           {
             event: 'message.accepted',

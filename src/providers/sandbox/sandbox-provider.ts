@@ -22,7 +22,7 @@ export interface OutboxEntry {
 
 export interface SandboxOptions {
   name: string;
-  /** Status the sandbox reports for every message right after accepting it. */
+  /** Status the sandbox reports for every message: delivered (default) in its answer, others as a receipt. */
   deliveryStatus?: DeliveryStatus;
   /** Outbox size; the oldest entries are dropped first. */
   outboxLimit?: number;
@@ -30,13 +30,15 @@ export interface SandboxOptions {
 }
 
 /**
- * The development provider: sends nothing, keeps the last messages in memory and reports a
- * delivery receipt (delivered by default) right after each send, like a perfect gateway.
+ * The development provider: sends nothing and keeps the last messages in memory. By default it
+ * answers every send `delivered`, like a perfect gateway; any other configured status arrives as a
+ * delivery receipt right after the send answer.
  */
 export class SandboxProvider implements Provider {
   readonly name: string;
   readonly type = 'sandbox';
   readonly channels = CHANNELS;
+  readonly inProcess = true;
   private readonly outbox: OutboxEntry[] = [];
   private readonly deliveryStatus: DeliveryStatus;
   private readonly outboxLimit: number;
@@ -66,11 +68,15 @@ export class SandboxProvider implements Provider {
       sentAtMs: this.nowMs(),
     });
     if (this.outbox.length > this.outboxLimit) this.outbox.splice(0, this.outbox.length - this.outboxLimit);
-    const handler = this.reportHandler;
     const status = this.deliveryStatus;
+    // A perfect gateway knows at once that it delivered: it says so in its answer, and the
+    // attempt is written delivered, with no receipt to wait for and no failover clock to stop.
+    if (status === 'delivered') return { ok: true, providerMessageId, status };
+    const handler = this.reportHandler;
     if (handler && status !== 'queued') {
-      // After the send answer, as a real receipt would arrive.
-      // It knows the attempt, so the receipt is applied by its id (no lookup by message id).
+      // Any other outcome (sent, undelivered, failed, …) arrives after the send answer, as a real
+      // receipt would, so failover on a failed receipt can be tried out in development. The
+      // sandbox knows the attempt, so the receipt is applied by its id (no lookup by message id).
       const attemptId = message.attemptId;
       setImmediate(() => handler({ providerMessageId, status, providerStatus: status }, attemptId));
     }
