@@ -75,7 +75,8 @@ const LATEST_OF_KEY = `WHERE destination = @destination AND purpose = @purpose
 
 /** Statement texts, exported so tests can check their query plans (see SqliteStore.queryPlan). */
 export const VERIFICATION_SQL = {
-  insert: `INSERT INTO verifications (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+  // Positional: binding 19 named parameters costs several µs more per insert (a property lookup each).
+  insert: `INSERT INTO verifications (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   get: `SELECT * FROM verifications WHERE id = @id`,
   // A check reads only what it compares and answers with: no chain to parse, no sealed code.
   // The rowid comes along so the write that follows goes straight to the row, not through the id index.
@@ -116,7 +117,7 @@ export const VERIFICATION_SQL = {
 type FinishResult = { changed: boolean; verification: Verification } | undefined;
 
 export class SqliteVerificationRepo implements VerificationRepo {
-  private readonly insert: Statement<[VerificationRow]>;
+  private readonly insert: Statement<[Array<VerificationRow[keyof VerificationRow]>]>;
   private readonly select: Statement<[{ id: string }], VerificationRow>;
   private readonly findPending: Statement<[{ destination: string; purpose: string }], VerificationRow>;
   private readonly selectLatest: Statement<[{ destination: string; purpose: string }], VerificationRow>;
@@ -173,7 +174,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
     db: Database,
     private readonly group: GroupCommit,
   ) {
-    this.insert = db.prepare<VerificationRow>(VERIFICATION_SQL.insert);
+    this.insert = db.prepare<[Array<VerificationRow[keyof VerificationRow]>]>(VERIFICATION_SQL.insert);
     this.select = db.prepare<{ id: string }, VerificationRow>(VERIFICATION_SQL.get);
     this.findPending = db.prepare<{ destination: string; purpose: string }, VerificationRow>(
       VERIFICATION_SQL.findPending,
@@ -221,7 +222,8 @@ export class SqliteVerificationRepo implements VerificationRepo {
       }
       const settled = existing && settleStale(existing, nowMs);
       if (settled) this.update.run(fromVerification(settled));
-      this.insert.run(fromVerification(v));
+      const fresh = fromVerification(v);
+      this.insert.run(COLUMNS.map((column) => fresh[column]));
       return { inserted: true };
     });
     this.resendTx = db.transaction((args: ResendArgs): ResendOutcome => {
