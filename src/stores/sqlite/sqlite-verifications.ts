@@ -157,9 +157,9 @@ export class SqliteVerificationRepo implements VerificationRepo {
 
   // Each decision and its write run under BEGIN IMMEDIATE: the write lock is taken before the
   // read, so another process cannot decide on the same row in between.
-  private readonly insertTx: Transaction<
-    (v: Verification, nowMs: number, cooldownMs: number) => InsertOutcome
-  >;
+  /** Not a db.transaction, like checkOp: it runs inside the batch's BEGIN IMMEDIATE (see insertIfNoActive). */
+  private readonly insertOp: (v: Verification, nowMs: number, cooldownMs: number) => InsertOutcome;
+  private readonly settleAndInsertTx: Transaction<(settled: Verification, v: Verification) => void>;
   private readonly resendTx: Transaction<(args: ResendArgs) => ResendOutcome>;
   /**
    * Not a db.transaction: it always runs inside the group-commit batch's BEGIN IMMEDIATE and
@@ -206,7 +206,15 @@ export class SqliteVerificationRepo implements VerificationRepo {
     );
     this.purge = db.prepare<{ before_ms: number; limit: number }>(VERIFICATION_SQL.purgeExpired);
 
-    this.insertTx = db.transaction((v: Verification, nowMs: number, cooldownMs: number): InsertOutcome => {
+    const insertRow = (v: Verification): void => {
+      const fresh = fromVerification(v);
+      this.insert.run(COLUMNS.map((column) => fresh[column]));
+    };
+    this.settleAndInsertTx = db.transaction((settled: Verification, v: Verification): void => {
+      this.update.run(fromVerification(settled));
+      insertRow(v);
+    });
+    this.insertOp = (v: Verification, nowMs: number, cooldownMs: number): InsertOutcome => {
       const row = this.findPending.get({ destination: v.destination, purpose: v.purpose });
       const existing = row && toVerification(row);
       if (existing && isActive(existing, nowMs)) return { inserted: false, active: existing };
@@ -221,11 +229,13 @@ export class SqliteVerificationRepo implements VerificationRepo {
         if (retryAfterMs > 0) return { inserted: false, active: undefined, retryAfterMs };
       }
       const settled = existing && settleStale(existing, nowMs);
-      if (settled) this.update.run(fromVerification(settled));
-      const fresh = fromVerification(v);
-      this.insert.run(COLUMNS.map((column) => fresh[column]));
+      // Two writes need a savepoint so a failed insert leaves the stale row pending; the usual case
+      // is one INSERT, atomic on its own, and skips the savepoint, whose statement journal copies
+      // every page the insert touches.
+      if (settled) this.settleAndInsertTx(settled, v);
+      else insertRow(v);
       return { inserted: true };
-    });
+    };
     this.resendTx = db.transaction((args: ResendArgs): ResendOutcome => {
       const current = this.read(args.id);
       if (!current) return { kind: 'not_found' };
@@ -262,7 +272,7 @@ export class SqliteVerificationRepo implements VerificationRepo {
 
   async insertIfNoActive(v: Verification, nowMs: number, cooldownMs = 0): Promise<InsertOutcome> {
     return this.group.run(() => {
-      return this.insertTx(v, nowMs, cooldownMs);
+      return this.insertOp(v, nowMs, cooldownMs);
     });
   }
 
