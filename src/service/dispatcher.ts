@@ -299,10 +299,8 @@ export class Dispatcher {
   async onTimeout(v: Verification): Promise<void> {
     // A delivered receipt may have landed just before the timer was armed: then there is nothing to do.
     const attempts = await this.o.store.attempts.listByVerification(v.id);
-    const delivered = attempts.some(
-      (a) => a.stepIndex === v.chainIndex && a.status === 'delivered' && ofCurrentSend(a, v),
-    );
-    if (delivered) {
+    const ofStep = attempts.filter((a) => a.stepIndex === v.chainIndex && ofCurrentSend(a, v));
+    if (ofStep.some((a) => a.status === 'delivered')) {
       await this.o.store.verifications.clearFailover(
         v.id,
         v.chainIndex,
@@ -311,7 +309,34 @@ export class Dispatcher {
       );
       return;
     }
+    // A gateway without callbacks is only heard by polling, and the polling sweep may not have
+    // reached this message yet (it asks about a bounded batch per tick). Asked once now, its
+    // answer decides: delivered stops the clock, failed fails over as a receipt would, and only a
+    // message still on its way moves the code on. That spares a second paid message for a
+    // delivery that merely was not polled in time.
+    if (await this.settledByPoll(ofStep.at(-1))) return;
     await this.failover(v, 'timeout');
+  }
+
+  /** Polls the provider about `attempt`; true when the answer was final and has been applied. */
+  private async settledByPoll(attempt: Attempt | undefined): Promise<boolean> {
+    const messageId = attempt?.providerMessageId;
+    if (!attempt || messageId === undefined) return false;
+    const route = this.o.routing.route(attempt.routeId);
+    const provider = route ? this.o.routing.provider(route.provider) : undefined;
+    const fetchDeliveryStatus = provider?.fetchDeliveryStatus?.bind(provider);
+    if (!fetchDeliveryStatus) return false;
+    let report: DeliveryReport | undefined;
+    try {
+      report = await withTimeout(this.o.sendTimeoutMs, (signal) =>
+        fetchDeliveryStatus(messageId, { signal }),
+      );
+    } catch {
+      return false; // an unreadable answer says nothing: the timeout stands
+    }
+    if (!report || !(report.status === 'delivered' || isFailedDelivery(report.status))) return false;
+    await this.applyStatus(attempt, report.status, report.errorCode, report.errorMessage);
+    return true;
   }
 
   /** Moves `v` to its next chain step with the same code; only one caller wins the CAS. */

@@ -3,6 +3,7 @@ import type { ConfigFile } from '../../src/config/index.js';
 import { startBridgeXApiFake, type BridgeXApiFake } from '../fakes/bridgexapi-fake.js';
 import { closeAfterEach } from '../fakes/close-after-each.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
+import { ManualClock } from '../../src/core/index.js';
 
 /**
  * otpgate over real HTTP with the real BridgeXAPI adapter talking to the local fake gateway:
@@ -50,7 +51,7 @@ async function single(rateMicros = 71_000): Promise<{ t: TestServer; bx: BridgeX
 }
 
 /** NL chain: route 1 over instance "bx-a" (fake A, BridgeXAPI route 3) → route 2 over "bx-b" (fake B, route 8). */
-async function chain(): Promise<{ t: TestServer; a: BridgeXApiFake; b: BridgeXApiFake }> {
+async function chain(clock?: ManualClock): Promise<{ t: TestServer; a: BridgeXApiFake; b: BridgeXApiFake }> {
   const a = await fake({ firstOrderId: 1000 });
   const b = await fake({ firstOrderId: 5000 });
   const config: ConfigFile = {
@@ -76,7 +77,7 @@ async function chain(): Promise<{ t: TestServer; a: BridgeXApiFake; b: BridgeXAp
     ],
     defaultRouteId: 1,
   };
-  const t = closeLater(await startTestServer({ config }));
+  const t = closeLater(await startTestServer({ config, ...(clock ? { overrides: { clock } } : {}) }));
   return { t, a, b };
 }
 
@@ -237,6 +238,55 @@ describe('BridgeXAPI end to end (real adapter, fake gateway)', () => {
     const verified = await t.request('POST', '/verify-otp', { phone_number: DIGITS, code, purpose: 'login' });
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ status: 'otp_verified', verified: true });
+  });
+
+  it('at the step timeout the gateway is asked once: DELIVERED there stops the clock, with no second message', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const { t, a, b } = await chain(clock);
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    const messageId: string = res.body.attempt.provider_message_id;
+    // Delivered at the gateway, but no polling sweep has asked yet.
+    a.setDlrStatus(messageId, 'DELIVERED');
+    clock.advanceSeconds(31);
+    expect(await t.app.background.tickFailovers()).toBe(1);
+    const dlrGets = a.requests.filter((r) => r.method === 'GET' && r.path === `/api/v1/dlr/${messageId}`);
+    expect(dlrGets).toHaveLength(1);
+    expect(sendSms(b)).toHaveLength(0);
+    expect((await t.request('GET', `/v1/messages/${res.body.attempt.id}`)).body.status).toBe('delivered');
+    expect((await t.app.store.verifications.get(res.body.id))?.failoverAtMs).toBeUndefined();
+    clock.advanceSeconds(60);
+    expect(await t.app.background.tickFailovers()).toBe(0);
+  });
+
+  it('at the step timeout a message still on its way at the gateway fails over with the same code', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const { t, a, b } = await chain(clock);
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    const messageId: string = res.body.attempt.provider_message_id;
+    a.setDlrStatus(messageId, 'SENT');
+    clock.advanceSeconds(31);
+    expect(await t.app.background.tickFailovers()).toBe(1);
+    expect(
+      a.requests.filter((r) => r.method === 'GET' && r.path === `/api/v1/dlr/${messageId}`),
+    ).toHaveLength(1);
+    const second = sendSms(b);
+    expect(second).toHaveLength(1);
+    expect((second[0]!.json as { message: string }).message).toContain(res.body.debug_code);
+  });
+
+  it('at the step timeout a FAILED answer from the gateway fails over as its receipt would', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const { t, a, b } = await chain(clock);
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    a.setDlrStatus(res.body.attempt.provider_message_id, 'FAILED', 'EXPIRED');
+    clock.advanceSeconds(31);
+    expect(await t.app.background.tickFailovers()).toBe(1);
+    expect(sendSms(b)).toHaveLength(1);
+    const view = await t.request('GET', `/v1/verifications/${res.body.id}`);
+    expect(view.body.attempts.map((x: any) => [x.route_id, x.status])).toEqual([
+      [1, 'failed'],
+      [2, 'queued'],
+    ]);
   });
 
   it('a primary answering 500 fails over to the secondary within the same request', async () => {
