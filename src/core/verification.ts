@@ -27,8 +27,8 @@ export interface Verification {
   status: VerificationStatus;
   codeHash: Buffer;
   /**
-   * The current code encrypted with AES-256-GCM under a key derived from the pepper (never stored
-   * in the database), kept only so failover can resend the SAME code over the next route.
+   * The current code encrypted (AES-256-CTR, see CodeCipher) under a key derived from the pepper
+   * (never stored in the database), kept only so failover can resend the SAME code over the next route.
    */
   codeCipher: Buffer;
   locale: string | undefined;

@@ -44,7 +44,7 @@ export function makeVerification(overrides: Partial<Verification> = {}, code = C
     channel: 'sms',
     status: 'pending',
     codeHash: codeHash(base, code),
-    codeCipher: cipher.encrypt(code, base.id),
+    codeCipher: cipher.encrypt(code),
     locale: 'en',
     routeId: undefined,
     chain: [
