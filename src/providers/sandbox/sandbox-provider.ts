@@ -44,19 +44,21 @@ export class SandboxProvider implements Provider {
   private readonly outboxLimit: number;
   private readonly nowMs: () => number;
   private counter = 0;
+  /** Where the next message goes in the outbox ring (see record). */
+  private outboxNext = 0;
   private reportHandler: DeliveryReportHandler | undefined;
 
   constructor(options: SandboxOptions) {
     this.name = options.name;
     this.deliveryStatus = options.deliveryStatus ?? 'delivered';
-    this.outboxLimit = options.outboxLimit ?? 500;
+    this.outboxLimit = Math.max(1, options.outboxLimit ?? 500);
     this.nowMs = options.nowMs ?? Date.now;
   }
 
   async send(message: OutboundMessage, _options: CallOptions): Promise<SendResult> {
     this.counter += 1;
     const providerMessageId = `SBX-${this.counter.toString(36)}-${message.attemptId.slice(-8)}`;
-    this.outbox.push({
+    this.record({
       providerMessageId,
       attemptId: message.attemptId,
       verificationId: message.verificationId,
@@ -67,7 +69,6 @@ export class SandboxProvider implements Provider {
       subject: message.subject,
       sentAtMs: this.nowMs(),
     });
-    if (this.outbox.length > this.outboxLimit) this.outbox.splice(0, this.outbox.length - this.outboxLimit);
     const status = this.deliveryStatus;
     // A perfect gateway knows at once that it delivered: it says so in its answer, and the
     // attempt is written delivered, with no receipt to wait for and no failover clock to stop.
@@ -89,10 +90,25 @@ export class SandboxProvider implements Provider {
 
   /** Newest first. */
   listOutbox(limit = 50): OutboxEntry[] {
-    return this.outbox.slice(-limit).reverse();
+    const newestFirst: OutboxEntry[] = [];
+    for (let k = 1; k <= Math.min(limit, this.outbox.length); k++) {
+      newestFirst.push(this.outbox[(this.outboxNext - k + this.outbox.length) % this.outbox.length]!);
+    }
+    return newestFirst;
   }
 
   clearOutbox(): void {
     this.outbox.length = 0;
+    this.outboxNext = 0;
+  }
+
+  /**
+   * A ring of the last `outboxLimit` messages: once full, each new one replaces the oldest in
+   * place (dropping the oldest from the front of an array moved every entry, on every send).
+   */
+  private record(entry: OutboxEntry): void {
+    if (this.outbox.length < this.outboxLimit) this.outbox.push(entry);
+    else this.outbox[this.outboxNext] = entry;
+    this.outboxNext = (this.outboxNext + 1) % this.outboxLimit;
   }
 }
