@@ -126,6 +126,30 @@ describe('SqliteStore on a shared file', () => {
     expect(() => new SqliteStore({ path })).toThrow(/newer/);
   });
 
+  it('stores the chain compactly and still reads rows whose chain was written as JSON', async () => {
+    const path = tempFile();
+    const store = open(path);
+    const v = makeVerification({
+      chain: [
+        { routeId: 3, timeoutSeconds: 30 },
+        { routeId: 12, timeoutSeconds: 600 },
+      ],
+    });
+    await store.verifications.insertIfNoActive(v, T0);
+    const raw = new Database(path);
+    cleanups.push(() => void raw.close());
+    const stored = raw.prepare('SELECT chain FROM verifications WHERE id = ?').get(v.id) as { chain: string };
+    expect(stored.chain).toBe('3:30,12:600');
+    // A row as an earlier otpgate wrote it.
+    raw
+      .prepare('UPDATE verifications SET chain = ? WHERE id = ?')
+      .run('[{"routeId":5,"timeoutSeconds":45},{"routeId":6,"timeoutSeconds":90}]', v.id);
+    expect((await open(path).verifications.get(v.id))?.chain).toEqual([
+      { routeId: 5, timeoutSeconds: 45 },
+      { routeId: 6, timeoutSeconds: 90 },
+    ]);
+  });
+
   it('migrates a version-1 file in place, keeping its counters', async () => {
     const path = tempFile();
     const raw = new Database(path);

@@ -8,7 +8,7 @@ import type {
 } from '../../core/index.js';
 import type { CheckedVerification } from '../store.js';
 
-/** Column values as SQLite stores them: NULL for absent, JSON text for the chain, BLOBs as Buffers. */
+/** Column values as SQLite stores them: NULL for absent, text for the chain (see encodeChain), BLOBs as Buffers. */
 export interface VerificationRow {
   id: string;
   destination: string;
@@ -49,6 +49,31 @@ export interface AttemptRow {
   updated_at_ms: number;
   delivered_at_ms: number | null;
   country: string | null;
+}
+
+/**
+ * The chain as `routeId:timeoutSeconds` steps joined by commas ("3:30,4:30"): a fifth of the JSON
+ * it replaces (an 8-step chain was ~270 bytes of a ~450-byte row), so more rows fit a page and a
+ * commit writes fewer pages. Only the two declared fields are written, so stray properties on a
+ * caller's object never reach the file.
+ */
+export function encodeChain(chain: readonly ChainStep[]): string {
+  let text = '';
+  for (let k = 0; k < chain.length; k++) {
+    const step = chain[k]!;
+    text += `${k === 0 ? '' : ','}${step.routeId}:${step.timeoutSeconds}`;
+  }
+  return text;
+}
+
+/** Reads encodeChain's text, and the JSON array that rows written before it hold. */
+export function decodeChain(text: string): ChainStep[] {
+  if (text.startsWith('[')) return JSON.parse(text) as ChainStep[];
+  if (text === '') return [];
+  return text.split(',').map((step) => {
+    const colon = step.indexOf(':');
+    return { routeId: Number(step.slice(0, colon)), timeoutSeconds: Number(step.slice(colon + 1)) };
+  });
 }
 
 function orUndefined<T>(value: T | null): T | undefined {
@@ -100,7 +125,7 @@ export function toVerification(row: VerificationRow): Verification {
     codeCipher: row.code_cipher,
     locale: orUndefined(row.locale),
     routeId: orUndefined(row.route_id),
-    chain: JSON.parse(row.chain) as ChainStep[],
+    chain: decodeChain(row.chain),
     chainIndex: row.chain_index,
     failoverAtMs: orUndefined(row.failover_at_ms),
     createdAtMs: row.created_at_ms,
@@ -124,10 +149,7 @@ export function fromVerification(v: Verification): VerificationRow {
     code_cipher: v.codeCipher,
     locale: orNull(v.locale),
     route_id: orNull(v.routeId),
-    // Only the two declared fields, so stray properties on a caller's object never reach the file.
-    chain: JSON.stringify(
-      v.chain.map((step) => ({ routeId: step.routeId, timeoutSeconds: step.timeoutSeconds })),
-    ),
+    chain: encodeChain(v.chain),
     chain_index: v.chainIndex,
     failover_at_ms: orNull(v.failoverAtMs),
     created_at_ms: v.createdAtMs,
