@@ -150,6 +150,37 @@ describe('SqliteStore on a shared file', () => {
     ]);
   });
 
+  it('migrates a version-2 file: only attempts waiting for a final receipt stay in attempts_awaiting', async () => {
+    const path = tempFile();
+    const raw = new Database(path);
+    cleanups.push(() => void raw.close());
+    raw.exec(MIGRATIONS[0] as string);
+    raw.exec(MIGRATIONS[1] as string);
+    raw.pragma('user_version = 2');
+    const store = open(path);
+    const v = makeVerification();
+    await store.verifications.insertIfNoActive(v, T0);
+    const waiting = makeAttempt(v, { provider: 'p', providerMessageId: 'm-1', status: 'sent' });
+    const delivered = makeAttempt(v, { provider: 'p', providerMessageId: 'm-2', status: 'delivered' });
+    await store.attempts.insert(waiting);
+    await store.attempts.insert(delivered);
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const index = raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'attempts_awaiting'").get() as {
+      sql: string;
+    };
+    expect(index.sql).toMatch(/WHERE provider_message_id IS NOT NULL AND status IN \('queued', 'sent'\)$/);
+    // Index entries by status: the delivered attempt has none (a partial index counts what it holds).
+    const entries = raw
+      .prepare(
+        "SELECT count(*) AS n FROM attempts INDEXED BY attempts_awaiting WHERE provider_message_id IS NOT NULL AND status IN ('queued', 'sent')",
+      )
+      .get() as { n: number };
+    expect(entries.n).toBe(1);
+    expect((await store.attempts.listAwaitingReceipt('p', T0 - 1, 10)).map((a) => a.id)).toEqual([
+      waiting.id,
+    ]);
+  });
+
   it('migrates a version-1 file in place, keeping its counters', async () => {
     const path = tempFile();
     const raw = new Database(path);

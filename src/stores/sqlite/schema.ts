@@ -84,6 +84,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE counters_clustered RENAME TO counters;
   CREATE INDEX counters_reset ON counters (reset_at_ms);
   `,
+  // 3: only attempts still waiting for a final receipt are in attempts_awaiting, the index the
+  // receipt polling reads. An attempt accepted as delivered (the sandbox answers so) never enters
+  // it, and one that gets its final receipt leaves it, so the index stays as small as the backlog.
+  // The status list is the one ATTEMPT_SQL.listAwaitingReceipt names (SQLite matches the terms).
+  `
+  DROP INDEX attempts_awaiting;
+  CREATE INDEX attempts_awaiting ON attempts (provider, status, created_at_ms)
+    WHERE provider_message_id IS NOT NULL AND status IN ('queued', 'sent');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
