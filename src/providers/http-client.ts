@@ -36,6 +36,8 @@ export async function httpRequest(
   return withTimeout(req.timeoutMs, (signal) => send(req, signal, dispatcher), req.signal);
 }
 
+const timedOut = (): ProviderFailureResult => failure('timeout', 'provider did not answer in time');
+
 /** A gateway answer bigger than this is not an answer to an SMS request: it is refused, not buffered. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -61,7 +63,7 @@ function send(req: HttpRequest, signal: AbortSignal, dispatcher: Dispatcher): Pr
     // Answers at once, even while the request still waits for a free connection in the pool:
     // onRequestStart then aborts it before anything is sent.
     const onAbort = (): void => {
-      finish(failure('timeout', 'provider did not answer in time'));
+      finish(timedOut());
       controller?.abort(new Error('aborted'));
     };
     const finish = (outcome: HttpOutcome): void => {
@@ -71,11 +73,11 @@ function send(req: HttpRequest, signal: AbortSignal, dispatcher: Dispatcher): Pr
       resolve(outcome);
     };
     const transportFailure = (error: unknown): HttpOutcome => {
-      if (signal.aborted) return failure('timeout', 'provider did not answer in time');
+      if (signal.aborted) return timedOut();
       const code = (error as { code?: unknown } | null)?.code;
       return failure('network', `connection failed${typeof code === 'string' ? ` (${code})` : ''}`);
     };
-    if (signal.aborted) return finish(failure('timeout', 'provider did not answer in time'));
+    if (signal.aborted) return finish(timedOut());
     signal.addEventListener('abort', onAbort, { once: true });
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {

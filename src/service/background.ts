@@ -3,7 +3,6 @@ import type { RoutingTable } from '../routing/routing-table.js';
 import type { Store } from '../stores/store.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './logger.js';
-import { withTimeout } from '../providers/call-signal.js';
 
 export interface BackgroundOptions {
   store: Store;
@@ -89,16 +88,11 @@ export class BackgroundJobs {
     let applied = 0;
     const sinceMs = this.o.clock.nowMs() - RECEIPT_POLL_WINDOW_MS;
     for (const provider of this.o.routing.providers()) {
-      const fetchDeliveryStatus = provider.fetchDeliveryStatus?.bind(provider);
-      if (!fetchDeliveryStatus) continue;
+      if (!provider.fetchDeliveryStatus) continue;
       const waiting = await this.o.store.attempts.listAwaitingReceipt(provider.name, sinceMs, BATCH);
       for (const attempt of waiting) {
-        if (!attempt.providerMessageId) continue;
-        const messageId = attempt.providerMessageId;
-        const report = await withTimeout(5000, (signal) => fetchDeliveryStatus(messageId, { signal }));
-        if (!report || report.status === attempt.status) continue;
-        await this.o.dispatcher.applyStatus(attempt, report.status, report.errorCode, report.errorMessage);
-        applied += 1;
+        const status = await this.o.dispatcher.pollStatus(provider, attempt);
+        if (status !== undefined && status !== attempt.status) applied += 1;
       }
     }
     return applied;

@@ -1,5 +1,6 @@
 import {
   isFailedDelivery,
+  isFinalDelivery,
   newId,
   type Attempt,
   type Clock,
@@ -8,7 +9,12 @@ import {
   type Verification,
 } from '../core/index.js';
 import { OtpError } from '../errors/index.js';
-import type { DeliveryReport, ProviderFailure, ProviderFailureKind } from '../providers/provider.js';
+import type {
+  DeliveryReport,
+  Provider,
+  ProviderFailure,
+  ProviderFailureKind,
+} from '../providers/provider.js';
 import type { RoutingTable } from '../routing/routing-table.js';
 import type { Store } from '../stores/store.js';
 import type { Logger } from './logger.js';
@@ -17,6 +23,9 @@ import type { CodeVault } from './code-vault.js';
 import { maskDestination } from '../core/mask.js';
 import { messagePrice } from '../routing/message-price.js';
 import { NEVER_ABORTED, withTimeout } from '../providers/call-signal.js';
+
+/** Limit for one delivery-status poll (the sweep asks about messages one after another). */
+const POLL_TIMEOUT_MS = 5000;
 
 /** Send failures that count against a route's circuit breaker. */
 const ROUTE_FAULTS: ReadonlySet<ProviderFailureKind> = new Set<ProviderFailureKind>([
@@ -314,29 +323,38 @@ export class Dispatcher {
     // answer decides: delivered stops the clock, failed fails over as a receipt would, and only a
     // message still on its way moves the code on. That spares a second paid message for a
     // delivery that merely was not polled in time.
-    if (await this.settledByPoll(ofStep.at(-1))) return;
+    // A message already final here (a failed receipt whose failover a crash interrupted) is not
+    // asked about again: the answer could only repeat it, and the timer would fire for ever.
+    const last = ofStep.at(-1);
+    const route = last && this.o.routing.route(last.routeId);
+    const provider = route && this.o.routing.provider(route.provider);
+    if (last && provider && !isFinalDelivery(last.status)) {
+      const status = await this.pollStatus(provider, last);
+      if (status === 'delivered' || (status !== undefined && isFailedDelivery(status))) return;
+    }
     await this.failover(v, 'timeout');
   }
 
-  /** Polls the provider about `attempt`; true when the answer was final and has been applied. */
-  private async settledByPoll(attempt: Attempt | undefined): Promise<boolean> {
-    const messageId = attempt?.providerMessageId;
-    if (!attempt || messageId === undefined) return false;
-    const route = this.o.routing.route(attempt.routeId);
-    const provider = route ? this.o.routing.provider(route.provider) : undefined;
-    const fetchDeliveryStatus = provider?.fetchDeliveryStatus?.bind(provider);
-    if (!fetchDeliveryStatus) return false;
+  /**
+   * Asks `provider` about `attempt` (the receipt polling sweep and a timed-out step both do) and
+   * applies a status that differs from the stored one. Returns the status the provider reported;
+   * undefined when it cannot be polled, does not know the message or gave no readable answer.
+   */
+  async pollStatus(provider: Provider, attempt: Attempt): Promise<DeliveryStatus | undefined> {
+    const messageId = attempt.providerMessageId;
+    const fetchDeliveryStatus = provider.fetchDeliveryStatus?.bind(provider);
+    if (messageId === undefined || !fetchDeliveryStatus) return undefined;
     let report: DeliveryReport | undefined;
     try {
-      report = await withTimeout(this.o.sendTimeoutMs, (signal) =>
-        fetchDeliveryStatus(messageId, { signal }),
-      );
+      report = await withTimeout(POLL_TIMEOUT_MS, (signal) => fetchDeliveryStatus(messageId, { signal }));
     } catch {
-      return false; // an unreadable answer says nothing: the timeout stands
+      return undefined; // an adapter that throws instead of answering says nothing about the message
     }
-    if (!report || !(report.status === 'delivered' || isFailedDelivery(report.status))) return false;
-    await this.applyStatus(attempt, report.status, report.errorCode, report.errorMessage);
-    return true;
+    if (!report) return undefined;
+    if (report.status !== attempt.status) {
+      await this.applyStatus(attempt, report.status, report.errorCode, report.errorMessage);
+    }
+    return report.status;
   }
 
   /** Moves `v` to its next chain step with the same code; only one caller wins the CAS. */

@@ -240,16 +240,24 @@ describe('BridgeXAPI end to end (real adapter, fake gateway)', () => {
     expect(verified.body).toMatchObject({ status: 'otp_verified', verified: true });
   });
 
-  it('at the step timeout the gateway is asked once: DELIVERED there stops the clock, with no second message', async () => {
+  /**
+   * A send over the chain whose gateway then says `dlrStatus` about it, while no polling sweep has
+   * asked yet; the step times out and the failover sweep runs once. Returns the DLR polls it made.
+   */
+  async function timedOutStep(dlrStatus: string, dlrError?: string) {
     const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
     const { t, a, b } = await chain(clock);
     const res = await t.request('POST', '/v1/verifications', { to: PHONE });
     const messageId: string = res.body.attempt.provider_message_id;
-    // Delivered at the gateway, but no polling sweep has asked yet.
-    a.setDlrStatus(messageId, 'DELIVERED');
+    a.setDlrStatus(messageId, dlrStatus, dlrError);
     clock.advanceSeconds(31);
     expect(await t.app.background.tickFailovers()).toBe(1);
     const dlrGets = a.requests.filter((r) => r.method === 'GET' && r.path === `/api/v1/dlr/${messageId}`);
+    return { clock, t, b, res, dlrGets };
+  }
+
+  it('at the step timeout the gateway is asked once: DELIVERED there stops the clock, with no second message', async () => {
+    const { clock, t, b, res, dlrGets } = await timedOutStep('DELIVERED');
     expect(dlrGets).toHaveLength(1);
     expect(sendSms(b)).toHaveLength(0);
     expect((await t.request('GET', `/v1/messages/${res.body.attempt.id}`)).body.status).toBe('delivered');
@@ -259,34 +267,36 @@ describe('BridgeXAPI end to end (real adapter, fake gateway)', () => {
   });
 
   it('at the step timeout a message still on its way at the gateway fails over with the same code', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
-    const { t, a, b } = await chain(clock);
-    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
-    const messageId: string = res.body.attempt.provider_message_id;
-    a.setDlrStatus(messageId, 'SENT');
-    clock.advanceSeconds(31);
-    expect(await t.app.background.tickFailovers()).toBe(1);
-    expect(
-      a.requests.filter((r) => r.method === 'GET' && r.path === `/api/v1/dlr/${messageId}`),
-    ).toHaveLength(1);
+    const { b, res, dlrGets } = await timedOutStep('SENT');
+    expect(dlrGets).toHaveLength(1);
     const second = sendSms(b);
     expect(second).toHaveLength(1);
     expect((second[0]!.json as { message: string }).message).toContain(res.body.debug_code);
   });
 
   it('at the step timeout a FAILED answer from the gateway fails over as its receipt would', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
-    const { t, a, b } = await chain(clock);
-    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
-    a.setDlrStatus(res.body.attempt.provider_message_id, 'FAILED', 'EXPIRED');
-    clock.advanceSeconds(31);
-    expect(await t.app.background.tickFailovers()).toBe(1);
+    const { t, b, res, dlrGets } = await timedOutStep('FAILED', 'EXPIRED');
+    expect(dlrGets).toHaveLength(1);
     expect(sendSms(b)).toHaveLength(1);
     const view = await t.request('GET', `/v1/verifications/${res.body.id}`);
     expect(view.body.attempts.map((x: any) => [x.route_id, x.status])).toEqual([
       [1, 'failed'],
       [2, 'queued'],
     ]);
+  });
+
+  it('at the step timeout a message already stored failed (its failover cut short) fails over without a poll', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const { t, a, b } = await chain(clock);
+    const res = await t.request('POST', '/v1/verifications', { to: PHONE });
+    // The failed receipt was stored, but the process stopped before its failover claimed the chain.
+    await t.app.store.attempts.applyDeliveryStatus(res.body.attempt.id, 'failed', clock.nowMs());
+    clock.advanceSeconds(31);
+    expect(await t.app.background.tickFailovers()).toBe(1);
+    expect(a.requests.filter((r) => r.method === 'GET')).toHaveLength(0);
+    expect(sendSms(b)).toHaveLength(1);
+    clock.advanceSeconds(1);
+    expect(await t.app.background.tickFailovers()).toBe(0);
   });
 
   it('a primary answering 500 fails over to the secondary within the same request', async () => {
