@@ -1,13 +1,19 @@
-import { Agent, type Dispatcher } from 'undici';
 import { failure, type ProviderFailureResult } from './provider.js';
-import { withTimeout } from './call-signal.js';
+import { HttpPool, type ExchangeResult, type PendingExchange } from './http/http-pool.js';
+
+/** A gateway answer bigger than this is not an answer to an SMS request: it is refused, not buffered. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
  * The one HTTP client every HTTP-based adapter uses: keep-alive connection pools per origin
- * (undici Agent), a hard timeout via the caller's AbortSignal, and the mapping of transport
- * errors and HTTP statuses to ProviderFailure kinds, so adapters only map their own bodies.
+ * (HttpPool), a hard timeout via the caller's AbortSignal, and the mapping of transport errors and
+ * HTTP statuses to ProviderFailure kinds, so adapters only map their own bodies.
  */
-const sharedAgent = new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1 });
+const sharedPool = new HttpPool({
+  keepAliveMs: 10_000,
+  connectionsPerOrigin: 128,
+  maxResponseBytes: MAX_RESPONSE_BYTES,
+});
 
 export interface HttpRequest {
   url: string;
@@ -29,100 +35,93 @@ export interface HttpResponse {
 export type HttpOutcome = { ok: true; response: HttpResponse } | ProviderFailureResult;
 
 /** Sends one request. Transport failures come back as `network` / `timeout` failures, never throws. */
-export async function httpRequest(
-  req: HttpRequest,
-  dispatcher: Dispatcher = sharedAgent,
-): Promise<HttpOutcome> {
-  return withTimeout(req.timeoutMs, (signal) => send(req, signal, dispatcher), req.signal);
+export function httpRequest(req: HttpRequest, pool: HttpPool = sharedPool): Promise<HttpOutcome> {
+  const url = parseUrl(req.url);
+  if (!url) return Promise.resolve(failure('network', 'invalid provider URL'));
+  if (req.signal.aborted) return Promise.resolve(timedOut());
+  return new Promise<HttpOutcome>((resolve) => {
+    const watched: Watched = {
+      signal: req.signal,
+      deadlineAtMs: req.timeoutMs ? performance.now() + req.timeoutMs : Infinity,
+      exchange: undefined,
+      resolve,
+    };
+    watched.exchange = pool.send(
+      { url, method: req.method, headers: req.headers, body: req.body },
+      (result) => {
+        unwatch(watched);
+        resolve(outcomeOf(result));
+      },
+    );
+    watch(watched);
+  });
+}
+
+/**
+ * An exchange in flight, with what may end it early. Instead of a listener on every caller's signal
+ * and a timer per request (~10 µs of CPU per call, measured), one sweep looks at all of them.
+ */
+interface Watched {
+  signal: AbortSignal;
+  deadlineAtMs: number;
+  exchange: PendingExchange | undefined;
+  resolve: (outcome: HttpOutcome) => void;
+}
+
+/** How often in-flight requests are checked: an abort or timeout is noticed within this many ms. */
+const SWEEP_INTERVAL_MS = 20;
+const inFlight = new Set<Watched>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function watch(watched: Watched): void {
+  inFlight.add(watched);
+  sweeper ??= setInterval(sweep, SWEEP_INTERVAL_MS);
+}
+
+function unwatch(watched: Watched): void {
+  inFlight.delete(watched);
+  if (inFlight.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+function sweep(): void {
+  const nowMs = performance.now();
+  for (const watched of inFlight) {
+    if (!watched.signal.aborted && nowMs < watched.deadlineAtMs) continue;
+    unwatch(watched);
+    watched.exchange?.abort();
+    watched.resolve(timedOut());
+  }
 }
 
 const timedOut = (): ProviderFailureResult => failure('timeout', 'provider did not answer in time');
 
-/** A gateway answer bigger than this is not an answer to an SMS request: it is refused, not buffered. */
-export const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** Parsed request URLs by text: adapters send to a handful of URLs (plus ids in paths) over and over. */
+const parsedUrls = new Map<string, URL>();
+const PARSED_URLS_KEPT = 256;
 
-/**
- * One exchange through undici's raw dispatch API: the answer is collected from its chunks as they
- * arrive. `request()` wraps every answer in a Readable stream and a Promise chain to read it,
- * which cost ~85 µs of CPU per provider call (measured against the BridgeXAPI fake: 183 µs → 97 µs).
- */
-function send(req: HttpRequest, signal: AbortSignal, dispatcher: Dispatcher): Promise<HttpOutcome> {
-  let url: URL;
+function parseUrl(text: string): URL | undefined {
+  let url = parsedUrls.get(text);
+  if (url) return url;
   try {
-    url = new URL(req.url);
+    url = new URL(text);
   } catch {
-    return Promise.resolve(failure('network', 'invalid provider URL'));
+    return undefined;
   }
-  return new Promise<HttpOutcome>((resolve) => {
-    let settled = false;
-    let controller: Dispatcher.DispatchController | undefined;
-    let status = 0;
-    let headers: Record<string, string | string[] | undefined> = {};
-    const chunks: Buffer[] = [];
-    let receivedBytes = 0;
-    // Answers at once, even while the request still waits for a free connection in the pool:
-    // onRequestStart then aborts it before anything is sent.
-    const onAbort = (): void => {
-      finish(timedOut());
-      controller?.abort(new Error('aborted'));
-    };
-    const finish = (outcome: HttpOutcome): void => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      resolve(outcome);
-    };
-    const transportFailure = (error: unknown): HttpOutcome => {
-      if (signal.aborted) return timedOut();
-      const code = (error as { code?: unknown } | null)?.code;
-      return failure('network', `connection failed${typeof code === 'string' ? ` (${code})` : ''}`);
-    };
-    if (signal.aborted) return finish(timedOut());
-    signal.addEventListener('abort', onAbort, { once: true });
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(started) {
-        controller = started;
-        if (signal.aborted) started.abort(new Error('aborted'));
-      },
-      onResponseStart(_controller, statusCode, responseHeaders) {
-        status = statusCode;
-        headers = responseHeaders;
-      },
-      onResponseData(current, chunk) {
-        receivedBytes += chunk.length;
-        if (receivedBytes > MAX_RESPONSE_BYTES) {
-          finish(failure('malformed_response', `provider answer larger than ${MAX_RESPONSE_BYTES} bytes`));
-          current.abort(new Error('answer too large'));
-          return;
-        }
-        chunks.push(chunk);
-      },
-      onResponseEnd() {
-        const text =
-          chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        finish({ ok: true, response: { status, headers, text } });
-      },
-      onResponseError(_controller, error) {
-        finish(transportFailure(error));
-      },
-    };
-    try {
-      dispatcher.dispatch(
-        {
-          origin: url.origin,
-          path: `${url.pathname}${url.search}`,
-          method: req.method,
-          headers: req.headers ?? null,
-          body: req.body ?? null,
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        },
-        handler,
-      );
-    } catch (error) {
-      finish(transportFailure(error));
-    }
-  });
+  if (parsedUrls.size >= PARSED_URLS_KEPT) parsedUrls.clear();
+  parsedUrls.set(text, url);
+  return url;
+}
+
+function outcomeOf(result: ExchangeResult): HttpOutcome {
+  if (result.ok) {
+    const text = result.body.toString('utf8');
+    return { ok: true, response: { status: result.status, headers: result.headers, text } };
+  }
+  if (result.kind === 'network') return failure('network', result.message);
+  return failure('malformed_response', result.message);
 }
 
 /** Parses a JSON body; undefined when it is not JSON. */

@@ -22,7 +22,7 @@ import type { MessageRenderer } from './message-renderer.js';
 import type { CodeVault } from './code-vault.js';
 import { maskDestination } from '../core/mask.js';
 import { messagePrice } from '../routing/message-price.js';
-import { NEVER_ABORTED, withTimeout } from '../providers/call-signal.js';
+import { NEVER_ABORTED, withSharedTimeout } from '../providers/call-signal.js';
 
 /** Limit for one delivery-status poll (the sweep asks about messages one after another). */
 const POLL_TIMEOUT_MS = 5000;
@@ -131,7 +131,7 @@ export class Dispatcher {
         );
       const result = await (provider.inProcess
         ? call(NEVER_ABORTED)
-        : withTimeout(this.o.sendTimeoutMs, call));
+        : withSharedTimeout(this.o.sendTimeoutMs, call));
       if (result.ok) {
         this.o.routing.recordOutcome(route.id, true);
         const answeredAtMs = this.o.clock.nowMs();
@@ -346,7 +346,7 @@ export class Dispatcher {
     if (messageId === undefined || !fetchDeliveryStatus) return undefined;
     let report: DeliveryReport | undefined;
     try {
-      report = await withTimeout(POLL_TIMEOUT_MS, (signal) => fetchDeliveryStatus(messageId, { signal }));
+      report = await withSharedTimeout(POLL_TIMEOUT_MS, (signal) => fetchDeliveryStatus(messageId, { signal }));
     } catch {
       return undefined; // an adapter that throws instead of answering says nothing about the message
     }

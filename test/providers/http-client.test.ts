@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RESPONSE_BYTES, httpRequest } from '../../src/providers/http-client.js';
+import { HttpPool } from '../../src/providers/http/http-pool.js';
 
 /** The shared HTTP client against a real loopback server: answers, limits, aborts, refusals. */
 let server: Server;
@@ -78,7 +78,7 @@ describe('httpRequest', () => {
   });
 
   it('times out a request still waiting for a free connection in the pool', async () => {
-    const oneConnection = new Agent({ connections: 1 });
+    const oneConnection = new HttpPool({ connectionsPerOrigin: 1, maxResponseBytes: MAX_RESPONSE_BYTES });
     try {
       const holder = new AbortController();
       const first = httpRequest({ url: `${base}/hang`, method: 'GET', signal: holder.signal }, oneConnection);
@@ -90,7 +90,7 @@ describe('httpRequest', () => {
       holder.abort();
       expect(await first).toMatchObject({ ok: false, failure: { kind: 'timeout' } });
     } finally {
-      await oneConnection.destroy();
+      oneConnection.close();
     }
   });
 
