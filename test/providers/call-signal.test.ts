@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { withTimeout } from '../../src/providers/call-signal.js';
+import { withSharedTimeout, withTimeout } from '../../src/providers/call-signal.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -51,5 +51,152 @@ describe('withTimeout', () => {
     await expect(
       withTimeout(undefined, async (signal) => signal === parent.signal, parent.signal),
     ).resolves.toBe(true);
+  });
+});
+
+/** A call that waits until the test settles it (or its signal aborts), and the signal it was given. */
+interface HeldCall {
+  signal: AbortSignal;
+  result: Promise<string>;
+  answer(): void;
+  refuse(): void;
+}
+
+function heldCall(timeoutMs: number): HeldCall {
+  let signal: AbortSignal | undefined;
+  let answer = (): void => {};
+  let refuse = (): void => {};
+  const result = withSharedTimeout(timeoutMs, (given) => {
+    signal = given;
+    return new Promise<string>((resolve, reject) => {
+      answer = () => resolve('answer');
+      refuse = () => reject(new Error('refused'));
+      given.addEventListener('abort', () => resolve('aborted'));
+    });
+  });
+  return { signal: signal!, result, answer: () => answer(), refuse: () => refuse() };
+}
+
+/**
+ * Moves the fake clock to `phase` ms into a 25 ms slice. Fake timers start performance.now() at an
+ * integer and keep it whole here, so deadlines land exactly where the test says.
+ */
+function advanceToPhase(phase: number): void {
+  vi.advanceTimersByTime((((phase - performance.now()) % 25) + 25) % 25);
+}
+
+describe('withSharedTimeout', () => {
+  // Every test settles all of its calls: the slices live in module state, and a call left waiting
+  // after useRealTimers would keep a slice whose fake timer is gone.
+
+  it('aborts the signal no earlier than timeoutMs and less than 25 ms after it', async () => {
+    vi.useFakeTimers();
+    // The slice end depends on where in its slice the deadline falls: from on it to just after it.
+    for (const phase of [0, 1, 13, 24]) {
+      for (const timeoutMs of [100, 110]) {
+        advanceToPhase(phase);
+        const startedAt = performance.now();
+        let abortedAfter = -1;
+        const call = heldCall(timeoutMs);
+        call.signal.addEventListener('abort', () => (abortedAfter = performance.now() - startedAt));
+        vi.advanceTimersByTime(timeoutMs - 1);
+        expect(call.signal.aborted).toBe(false);
+        vi.advanceTimersByTime(25);
+        await expect(call.result).resolves.toBe('aborted');
+        expect(abortedAfter).toBeGreaterThanOrEqual(timeoutMs);
+        expect(abortedAfter).toBeLessThan(timeoutMs + 25);
+        expect(vi.getTimerCount()).toBe(0);
+      }
+    }
+  });
+
+  it('gives calls started together with the same timeout one signal and one timer', async () => {
+    vi.useFakeTimers();
+    const first = heldCall(1000);
+    const second = heldCall(1000);
+    expect(second.signal).toBe(first.signal);
+    expect(vi.getTimerCount()).toBe(1);
+    first.answer();
+    second.answer();
+    await expect(Promise.all([first.result, second.result])).resolves.toEqual(['answer', 'answer']);
+  });
+
+  it('shares a signal between deadlines in the same 25 ms slice only', async () => {
+    vi.useFakeTimers();
+    advanceToPhase(0);
+    // Deadline at +100, on a slice boundary: the slice is (75, 100].
+    const early = heldCall(100);
+    vi.advanceTimersByTime(10);
+    const sameDeadline = heldCall(90);
+    const nextSlice = heldCall(95);
+    expect(sameDeadline.signal).toBe(early.signal);
+    expect(nextSlice.signal).not.toBe(early.signal);
+    expect(vi.getTimerCount()).toBe(2);
+    vi.advanceTimersByTime(90);
+    expect(early.signal.aborted).toBe(true);
+    expect(nextSlice.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(25);
+    await expect(Promise.all([early.result, sameDeadline.result, nextSlice.result])).resolves.toEqual([
+      'aborted',
+      'aborted',
+      'aborted',
+    ]);
+  });
+
+  it('clears the shared timer once the last call of its slice settles, answered or failed', async () => {
+    vi.useFakeTimers();
+    const answered = heldCall(1000);
+    const failed = heldCall(1000);
+    answered.answer();
+    await expect(answered.result).resolves.toBe('answer');
+    // Another call still uses the slice: its timer stays.
+    expect(vi.getTimerCount()).toBe(1);
+    failed.refuse();
+    await expect(failed.result).rejects.toThrow('refused');
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(2000);
+    expect(answered.signal.aborted).toBe(false);
+  });
+
+  it('still aborts the calls left waiting when others of their slice have settled', async () => {
+    vi.useFakeTimers();
+    const quick = heldCall(100);
+    const slow = heldCall(100);
+    quick.answer();
+    await expect(quick.result).resolves.toBe('answer');
+    vi.advanceTimersByTime(125);
+    await expect(slow.result).resolves.toBe('aborted');
+  });
+
+  it('gives a later call of a cleared or fired slice a fresh signal that aborts in time', async () => {
+    vi.useFakeTimers();
+    advanceToPhase(5);
+    // Cleared: the only call settled at once; a call with the same deadline must get a live timer.
+    const settled = heldCall(100);
+    settled.answer();
+    await settled.result;
+    const afterClear = heldCall(100);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(125);
+    await expect(afterClear.result).resolves.toBe('aborted');
+    // Fired: a call started after the slice ended must not be handed its aborted signal.
+    const afterFire = heldCall(100);
+    expect(afterFire.signal).not.toBe(afterClear.signal);
+    expect(afterFire.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(125);
+    await expect(afterFire.result).resolves.toBe('aborted');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('aborts within the bounds on real timers too', async () => {
+    // The fake clock above mirrors setTimeout; this checks the real performance.now/setTimeout pair,
+    // with generous bounds for a loaded machine.
+    const startedAt = performance.now();
+    const call = heldCall(30);
+    await expect(call.result).resolves.toBe('aborted');
+    const elapsed = performance.now() - startedAt;
+    // Node may fire a timer up to ~2 ms early (it truncates fractional delays and start times).
+    expect(elapsed).toBeGreaterThanOrEqual(27);
+    expect(elapsed).toBeLessThan(30 + 25 + 200);
   });
 });

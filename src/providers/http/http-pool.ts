@@ -100,6 +100,13 @@ class Connection {
     this.socket.write(exchange.payload);
   }
 
+  /** Ends the connection, failing the exchange it carries (the pool is closing). */
+  fail(message: string): void {
+    const exchange = this.exchange;
+    this.drop();
+    exchange?.complete({ ok: false, kind: 'network', message });
+  }
+
   /** Ends the connection of an aborted exchange; its answer can no longer be told apart. */
   drop(): void {
     this.exchange = undefined;
@@ -158,7 +165,7 @@ class Connection {
       // an idempotent GET is safely sent again. A POST is not: the gateway may have acted on it.
       if (this.used && !this.receivedAny && exchange.method === 'GET' && !exchange.retried) {
         exchange.retried = true;
-        this.origin.enqueue(exchange);
+        this.origin.retry(exchange);
       } else {
         const code = this.errorCode ? ` (${this.errorCode})` : '';
         exchange.complete({ ok: false, kind: 'network', message: `connection failed${code}` });
@@ -200,6 +207,12 @@ class OriginPool {
     else this.queue.push(exchange);
   }
 
+  /** A retry never takes an idle connection: it may be as stale as the one that just failed. */
+  retry(exchange: Exchange): void {
+    if (this.open.size < this.limit) this.connect().start(exchange);
+    else this.queue.unshift(exchange);
+  }
+
   nextQueued(): Exchange | undefined {
     return this.queue.shift();
   }
@@ -227,7 +240,7 @@ class OriginPool {
   destroy(): void {
     for (const exchange of this.queue.splice(0))
       exchange.complete({ ok: false, kind: 'network', message: 'client closed' });
-    for (const connection of [...this.open]) connection.drop();
+    for (const connection of [...this.open]) connection.fail('client closed');
   }
 
   private connect(): Connection {
