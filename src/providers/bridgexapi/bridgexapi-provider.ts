@@ -90,7 +90,9 @@ function reportOf(providerMessageId: string, record: Record<string, unknown>): D
  */
 export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApiProvider {
   const base = `${(options.baseUrl ?? 'https://hi.bridgexapi.io').replace(/\/+$/, '')}/api/v1`;
+  // Built once: the HTTP pool serialises a headers object it has seen before from its cache.
   const headers = { 'X-API-KEY': options.apiKey, Accept: 'application/json' };
+  const jsonHeaders = { ...headers, 'Content-Type': 'application/json' };
 
   /** One round trip; 2xx bodies that are not a JSON object are malformed, error bodies are mapped. */
   async function call(
@@ -102,7 +104,7 @@ export function createBridgeXApiProvider(options: BridgeXApiOptions): BridgeXApi
     const outcome = await httpRequest({
       url: `${base}${path}`,
       method,
-      headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
+      headers: body === undefined ? headers : jsonHeaders,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: callOptions.signal,
       timeoutMs: options.timeoutMs,

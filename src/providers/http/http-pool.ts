@@ -22,6 +22,7 @@ export interface HttpPoolOptions {
 export interface OutgoingRequest {
   url: URL;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Not changed after a request used it: the pool keeps its serialised lines per object. */
   headers: Readonly<Record<string, string>> | undefined;
   body: string | undefined;
 }
@@ -314,17 +315,35 @@ export class HttpPool {
   }
 }
 
+/**
+ * The header lines of a headers object, checked and serialised once per object: adapters pass the
+ * same constant objects on every call. Undefined when a name or value is unsafe.
+ */
+const headerLinesOf = new WeakMap<object, string | undefined>();
+
+function headerLines(headers: Readonly<Record<string, string>>): string | undefined {
+  if (headerLinesOf.has(headers)) return headerLinesOf.get(headers);
+  let lines: string | undefined = '';
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (!TOKEN.test(name) || UNSAFE_VALUE.test(value)) {
+      lines = undefined;
+      break;
+    }
+    if (!POOL_HEADERS.has(name.toLowerCase())) lines += `${name}: ${value}\r\n`;
+  }
+  headerLinesOf.set(headers, lines);
+  return lines;
+}
+
 /** The request's bytes as one string (head and body, written at once); undefined for an unsafe header. */
 function requestPayload(request: OutgoingRequest): string | undefined {
   const { url, method, headers, body } = request;
   let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
   if (headers) {
-    for (const name in headers) {
-      const value = headers[name]!;
-      if (!TOKEN.test(name) || UNSAFE_VALUE.test(value)) return undefined;
-      if (POOL_HEADERS.has(name.toLowerCase())) continue;
-      head += `${name}: ${value}\r\n`;
-    }
+    const lines = headerLines(headers);
+    if (lines === undefined) return undefined;
+    head += lines;
   }
   // POST and PUT say their (maybe empty) length; a GET without a body says nothing.
   if (body !== undefined || method === 'POST' || method === 'PUT')
