@@ -346,7 +346,9 @@ export class Dispatcher {
     if (messageId === undefined || !fetchDeliveryStatus) return undefined;
     let report: DeliveryReport | undefined;
     try {
-      report = await withSharedTimeout(POLL_TIMEOUT_MS, (signal) => fetchDeliveryStatus(messageId, { signal }));
+      report = await withSharedTimeout(POLL_TIMEOUT_MS, (signal) =>
+        fetchDeliveryStatus(messageId, { signal }),
+      );
     } catch {
       return undefined; // an adapter that throws instead of answering says nothing about the message
     }

