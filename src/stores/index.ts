@@ -31,7 +31,7 @@ export function createStore(kind: StoreKind, options: { dataDir: string }): Stor
       if (problem) throw new ConfigError([problem]);
       const path = join(options.dataDir, SQLITE_FILE_NAME);
       try {
-        return new SqliteStore({ path });
+        return new SqliteStore({ path, checkpointInBackground: true });
       } catch (error) {
         const code = errorCode(error);
         if (code !== undefined && code.startsWith('SQLITE_BUSY')) {

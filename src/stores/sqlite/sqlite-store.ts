@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { rowLimit } from '../transitions.js';
 import { migrateSchema } from './schema.js';
+import { Checkpointer } from './checkpointer.js';
 import { GroupCommit, LOCK_WAIT_LIMIT_MS } from './group-commit.js';
 import { SqliteAttemptRepo } from './sqlite-attempts.js';
 import { SqliteCounterRepo } from './sqlite-counters.js';
@@ -12,7 +13,15 @@ export interface SqliteStoreOptions {
   path: string;
   /** How long a write batch waits for another process's lock before failing with STORE_BUSY. */
   lockWaitLimitMs?: number;
+  /**
+   * Checkpoint the WAL from a thread of its own instead of inside the COMMIT that crosses the
+   * threshold (see Checkpointer). The service turns it on; a file only.
+   */
+  checkpointInBackground?: boolean;
 }
+
+/** SQLite's automatic checkpoint threshold, in WAL pages, when this process checkpoints itself. */
+const AUTO_CHECKPOINT_PAGES = 10000;
 
 /**
  * The embedded default store: one SQLite file, safe to share between processes on one host.
@@ -28,6 +37,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly group: GroupCommit;
   private readonly purgeTx: Database.Transaction<(beforeMs: number, limit: number) => number>;
+  private readonly checkpointer: Checkpointer | undefined;
 
   constructor(options: SqliteStoreOptions) {
     const lockWaitMs = options.lockWaitLimitMs ?? LOCK_WAIT_LIMIT_MS;
@@ -41,7 +51,7 @@ export class SqliteStore implements Store {
       // Throughput: a 64 MiB page cache keeps the hot indexes in memory, and checkpointing every
       // ~40 MiB of WAL instead of every 4 MiB makes the checkpoint's fsync rare (NORMAL syncs only there).
       this.db.pragma('cache_size = -65536');
-      this.db.pragma('wal_autocheckpoint = 10000');
+      this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
       this.db.pragma('temp_store = MEMORY');
       // Statements are prepared once, against tables that must therefore exist already.
       migrateSchema(this.db);
@@ -58,6 +68,14 @@ export class SqliteStore implements Store {
     this.counters = new SqliteCounterRepo(this.db, this.group);
     this.verifications = new SqliteVerificationRepo(this.db, this.group);
     this.attempts = new SqliteAttemptRepo(this.db, this.group);
+    this.checkpointer =
+      options.checkpointInBackground && options.path !== ':memory:'
+        ? new Checkpointer(
+            options.path,
+            () => this.setAutoCheckpoint(0),
+            () => this.setAutoCheckpoint(AUTO_CHECKPOINT_PAGES),
+          )
+        : undefined;
     this.purgeTx = this.db.transaction((beforeMs: number, limit: number): number => {
       const removed = this.verifications.deleteExpired(beforeMs, limit);
       this.counters.deleteExpired(beforeMs, limit);
@@ -80,9 +98,15 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (!this.db.open) return;
-    this.group.commit();
-    this.db.close();
+    if (this.db.open) {
+      this.group.commit();
+      this.db.close();
+    }
+    await this.checkpointer?.stop();
+  }
+
+  private setAutoCheckpoint(pages: number): void {
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${pages}`);
   }
 
   /**
