@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomFillSync, type Cipher } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, type Cipher } from 'node:crypto';
+import { randomBytesPooled } from './random.js';
 
 /** First byte of a format-2 blob; format 1 has no version byte (it starts with a random IV). */
 const FORMAT_2 = 0x02;
@@ -9,6 +10,8 @@ const KEYSTREAM_BYTES = 256 * BLOCK_BYTES;
 const MAX_CODE_BYTES = BLOCK_BYTES;
 /** Format 1: 12-byte IV | 16-byte GCM tag | ciphertext. Every format-2 blob is shorter than this. */
 const FORMAT_1_HEADER_BYTES = 28;
+/** Past this the stream is restarted at a new random block (never reached in practice). */
+const LOW_COUNTER_LIMIT = 1n << 63n;
 
 /**
  * Reversible protection of the current code, needed only because failover must resend the same
@@ -90,7 +93,7 @@ export class CodeCipher {
       // A fresh random starting block. The low half starts below 2^62, so the 2^62 blocks this
       // stream may hand out never carry into the high half: the stored counters stay exactly the
       // blocks the cipher used.
-      const start = randomFillSync(Buffer.alloc(BLOCK_BYTES));
+      const start = randomBytesPooled(BLOCK_BYTES);
       start[8]! &= 0x3f;
       this.counterHigh = start.readBigUInt64BE(0);
       this.counterLow = start.readBigUInt64BE(8);
@@ -100,6 +103,3 @@ export class CodeCipher {
     this.keystreamOffset = 0;
   }
 }
-
-/** Past this the stream is restarted at a new random block (never reached in practice). */
-const LOW_COUNTER_LIMIT = 1n << 63n;

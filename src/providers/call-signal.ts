@@ -57,14 +57,20 @@ export async function withSharedTimeout<T>(
     const created: SharedDeadline = { key, controller: new AbortController(), timer: undefined, users: 0 };
     // Many calls listen to one signal by design: no leak warning for it.
     setMaxListeners(0, created.controller.signal);
-    created.timer = setTimeout(
-      () => {
-        created.timer = undefined;
-        sharedDeadlines.delete(key);
-        created.controller.abort();
-      },
-      key * SHARED_DEADLINE_SLICE_MS - nowMs,
-    );
+    const endMs = key * SHARED_DEADLINE_SLICE_MS;
+    // Timers count whole ms from the event loop's cached clock and may fire a little early: a
+    // timer that finds the slice not over yet waits for the rest instead of aborting early.
+    const fire = (): void => {
+      const remainingMs = endMs - performance.now();
+      if (remainingMs > 0) {
+        created.timer = setTimeout(fire, Math.ceil(remainingMs));
+        return;
+      }
+      created.timer = undefined;
+      sharedDeadlines.delete(key);
+      created.controller.abort();
+    };
+    created.timer = setTimeout(fire, endMs - nowMs);
     sharedDeadlines.set(key, created);
     deadline = created;
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,6 +50,9 @@ describe('SqliteStore checkpointInBackground', () => {
     expect(await grows(path, before, 5000)).toBe(true);
     // The store keeps working with the thread beside it.
     await writeRows(store, 10);
+    // SQLite removes the WAL only when the last connection to the file closes: the thread's too.
+    await store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('without it, the same writes stay in the WAL (below SQLite’s own threshold)', async () => {
@@ -58,9 +61,10 @@ describe('SqliteStore checkpointInBackground', () => {
     expect(await grows(path, sizeOf(path), 1000)).toBe(false);
   });
 
-  it('closes with its thread, and a store closed at once does not hang', async () => {
-    const { store } = open(true);
+  it('closes at once after opening, and twice, without hanging', async () => {
+    const { store, path } = open(true);
     await store.close();
     await store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { ResponseParser, type ResponseHeaders } from './response-parser.js';
+import { ResponseParser, type ParsedResponse, type ResponseHeaders } from './response-parser.js';
 
 /**
  * Keep-alive HTTP/1.1 connections to provider gateways, a pool per origin (http: or https:).
@@ -46,6 +46,10 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const UNSAFE_VALUE = /[\r\n\0]/;
 /** Set by the pool itself from the body and URL; a caller's copy would contradict it. */
 const POOL_HEADERS = new Set(['host', 'content-length', 'transfer-encoding']);
+
+function answered(response: ParsedResponse): ExchangeResult {
+  return { ok: true, status: response.status, headers: response.headers, body: response.body };
+}
 
 class Exchange implements PendingExchange {
   settled = false;
@@ -99,7 +103,7 @@ class Connection {
   start(exchange: Exchange): void {
     this.exchange = exchange;
     exchange.connection = this;
-    this.parser = new ResponseParser(this.origin.maxResponseBytes);
+    this.parser = new ResponseParser(this.origin.settings.maxResponseBytes);
     this.receivedAny = false;
     this.socket.setTimeout(0);
     this.socket.ref();
@@ -136,10 +140,9 @@ class Connection {
       exchange.complete({ ok: false, kind: step.reason, message: step.message });
       return;
     }
-    const { response } = step;
-    if (response.reusable) this.release();
+    if (step.response.reusable) this.release();
     else this.socket.destroy();
-    exchange.complete({ ok: true, status: response.status, headers: response.headers, body: response.body });
+    exchange.complete(answered(step.response));
   }
 
   private onEnd(): void {
@@ -147,15 +150,11 @@ class Connection {
     if (exchange && this.parser && this.receivedAny) {
       const step = this.parser.end();
       this.exchange = undefined;
+      // A cut-short answer is the connection's failure (retryable), not a malformed gateway answer.
       exchange.complete(
         step.kind === 'done'
-          ? {
-              ok: true,
-              status: step.response.status,
-              headers: step.response.headers,
-              body: step.response.body,
-            }
-          : { ok: false, kind: 'network', message: 'connection closed before the answer was complete' },
+          ? answered(step.response)
+          : { ok: false, kind: 'network', message: step.message },
       );
     }
     this.socket.destroy();
@@ -189,7 +188,7 @@ class Connection {
     }
     // Idle connections neither keep the process alive nor live forever.
     this.socket.unref();
-    this.socket.setTimeout(this.origin.keepAliveMs);
+    this.socket.setTimeout(this.origin.settings.keepAliveMs);
     this.origin.park(this);
   }
 }
@@ -201,22 +200,19 @@ class OriginPool {
 
   constructor(
     private readonly url: URL,
-    private readonly limit: number,
-    readonly keepAliveMs: number,
-    readonly maxResponseBytes: number,
-    private readonly ca: string | Buffer | undefined,
+    readonly settings: PoolSettings,
   ) {}
 
   enqueue(exchange: Exchange): void {
     const idle = this.idle.pop();
     if (idle) idle.start(exchange);
-    else if (this.open.size < this.limit) this.connect().start(exchange);
+    else if (this.open.size < this.settings.connectionsPerOrigin) this.connect().start(exchange);
     else this.queue.push(exchange);
   }
 
   /** A retry never takes an idle connection: it may be as stale as the one that just failed. */
   retry(exchange: Exchange): void {
-    if (this.open.size < this.limit) this.connect().start(exchange);
+    if (this.open.size < this.settings.connectionsPerOrigin) this.connect().start(exchange);
     else this.queue.unshift(exchange);
   }
 
@@ -241,7 +237,8 @@ class OriginPool {
 
   /** Starts queued exchanges on connections a close has made room for. */
   pump(): void {
-    while (this.queue.length > 0 && this.open.size < this.limit) this.connect().start(this.queue.shift()!);
+    while (this.queue.length > 0 && this.open.size < this.settings.connectionsPerOrigin)
+      this.connect().start(this.queue.shift()!);
   }
 
   destroy(): void {
@@ -261,7 +258,7 @@ class OriginPool {
           host,
           port,
           ...(net.isIP(host) ? {} : { servername: host }),
-          ...(this.ca === undefined ? {} : { ca: this.ca }),
+          ...(this.settings.ca === undefined ? {} : { ca: this.settings.ca }),
           ALPNProtocols: ['http/1.1'],
         })
       : net.connect({ host, port });
@@ -271,14 +268,14 @@ class OriginPool {
   }
 }
 
+type PoolSettings = Required<Omit<HttpPoolOptions, 'ca'>> & Pick<HttpPoolOptions, 'ca'>;
+
 export class HttpPool {
   private readonly origins = new Map<string, OriginPool>();
-  private readonly connectionsPerOrigin: number;
-  private readonly keepAliveMs: number;
+  private readonly settings: PoolSettings;
 
-  constructor(private readonly options: HttpPoolOptions) {
-    this.connectionsPerOrigin = options.connectionsPerOrigin ?? 128;
-    this.keepAliveMs = options.keepAliveMs ?? 10_000;
+  constructor(options: HttpPoolOptions) {
+    this.settings = { connectionsPerOrigin: 128, keepAliveMs: 10_000, ...options };
   }
 
   /** Sends `request`; `onDone` is called once, never synchronously, unless the exchange is aborted first. */
@@ -310,13 +307,7 @@ export class HttpPool {
     const key = url.origin;
     let origin = this.origins.get(key);
     if (!origin) {
-      origin = new OriginPool(
-        url,
-        this.connectionsPerOrigin,
-        this.keepAliveMs,
-        this.options.maxResponseBytes,
-        this.options.ca,
-      );
+      origin = new OriginPool(url, this.settings);
       this.origins.set(key, origin);
     }
     return origin;

@@ -61,13 +61,9 @@ export class ResponseParser {
   }
 
   /** The connection ended: completes a body framed by the close, anything else was cut short. */
-  end(): ParseStep {
+  end(): Exclude<ParseStep, { kind: 'more' }> {
     if (this.stage === 'body' && this.framing === 'close') return this.finish();
-    return {
-      kind: 'error',
-      reason: 'malformed',
-      message: 'connection closed before the answer was complete',
-    };
+    return malformed('connection closed before the answer was complete');
   }
 
   /** One parsing step; undefined when it consumed something and the loop should go on. */
@@ -210,7 +206,7 @@ export class ResponseParser {
     return undefined;
   }
 
-  private finish(): ParseStep {
+  private finish(): Extract<ParseStep, { kind: 'done' }> {
     const body =
       this.bodyParts.length === 1 ? this.bodyParts[0]! : Buffer.concat(this.bodyParts, this.bodyBytes);
     return {
@@ -226,7 +222,7 @@ export class ResponseParser {
   }
 }
 
-function malformed(message: string): ParseStep {
+function malformed(message: string): Extract<ParseStep, { kind: 'error' }> {
   return { kind: 'error', reason: 'malformed', message };
 }
 
