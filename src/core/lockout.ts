@@ -1,3 +1,9 @@
+/** The wrong-code lock-out a new send is held to: at most `maxFailedChecks` per destination within `windowMs`. */
+export interface FailedChecksLimit {
+  windowMs: number;
+  maxFailedChecks: number;
+}
+
 /** How many wrong codes one verification collected, and when it was started. */
 export interface FailedChecks {
   createdAtMs: number;

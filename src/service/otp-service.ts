@@ -9,6 +9,7 @@ import {
   parsePhone,
   type Channel,
   type Clock,
+  type FailedChecksLimit,
   type Policy,
   type Random,
   type Verification,
@@ -52,7 +53,6 @@ export class OtpService {
     const channel: Channel = input.channel ?? 'sms';
     const purpose = normalizePurpose(input.purpose);
     const { destination, country } = this.destinationOf(input.to, channel);
-    await this.refuseLockedDestination(destination, purpose);
     const chain = this.o.routing.plan({
       destination,
       country,
@@ -87,7 +87,13 @@ export class OtpService {
       country,
     };
     const cooldownMs = this.o.policy.resendCooldownSeconds * 1000;
-    const inserted = await this.o.store.verifications.insertIfNoActive(fresh, nowMs, cooldownMs);
+    // The wrong-code lock-out is decided by the insert itself (one store call per send, not two).
+    const inserted = await this.o.store.verifications.insertIfNoActive(
+      fresh,
+      nowMs,
+      cooldownMs,
+      this.failedChecksLimit(),
+    );
     if (inserted.inserted) {
       this.o.logger.info(
         {
@@ -104,6 +110,7 @@ export class OtpService {
     // A pending verification exists for this destination and purpose: this is a resend of it, so
     // the cooldown and the send limit apply and its failed checks carry over.
     if (inserted.active) return this.resendExisting(inserted.active, code, chain);
+    if ('lockedOutMs' in inserted) throw lockedOut(inserted.lockedOutMs);
     // The last code for this number went out moments ago and was used (or locked) since: the
     // cooldown is about the phone, not the verification, so it still holds.
     throw new OtpError('RESEND_TOO_SOON', {
@@ -311,21 +318,25 @@ export class OtpService {
    */
   private async refuseLockedDestination(destination: string, purpose: string): Promise<void> {
     const nowMs = this.o.clock.nowMs();
-    const windowMs = this.o.policy.failedChecksWindowSeconds * 1000;
+    const { windowMs, maxFailedChecks } = this.failedChecksLimit();
     const rows = await this.o.store.verifications.listFailedChecks(destination, purpose, nowMs - windowMs);
-    const lockedMs = failedChecksLockoutMs(
-      rows,
-      nowMs,
-      windowMs,
-      this.o.policy.maxFailedChecksPerDestination,
-    );
-    if (lockedMs > 0) {
-      throw new OtpError('RATE_LIMITED', {
-        message: 'Too many wrong codes for this destination; try again later.',
-        retryAfterSeconds: Math.max(1, Math.ceil(lockedMs / 1000)),
-      });
-    }
+    const lockedMs = failedChecksLockoutMs(rows, nowMs, windowMs, maxFailedChecks);
+    if (lockedMs > 0) throw lockedOut(lockedMs);
   }
+
+  private failedChecksLimit(): FailedChecksLimit {
+    return {
+      windowMs: this.o.policy.failedChecksWindowSeconds * 1000,
+      maxFailedChecks: this.o.policy.maxFailedChecksPerDestination,
+    };
+  }
+}
+
+function lockedOut(lockedMs: number): OtpError {
+  return new OtpError('RATE_LIMITED', {
+    message: 'Too many wrong codes for this destination; try again later.',
+    retryAfterSeconds: Math.max(1, Math.ceil(lockedMs / 1000)),
+  });
 }
 
 /**

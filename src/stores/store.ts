@@ -4,6 +4,7 @@ import type {
   Channel,
   DeliveryStatus,
   FailedChecks,
+  FailedChecksLimit,
   Verification,
 } from '../core/index.js';
 
@@ -35,7 +36,9 @@ export type InsertOutcome =
    * None is pending, but the latest one for (destination, purpose) was sent less than the cooldown
    * ago (it was approved, locked or canceled meanwhile): a verify or a lock-out does not reopen sends.
    */
-  | { inserted: false; active: undefined; retryAfterMs: number };
+  | { inserted: false; active: undefined; retryAfterMs: number }
+  /** Wrong codes for (destination, purpose) reached the lock-out limit; it lifts in `lockedOutMs`. */
+  | { inserted: false; active: undefined; lockedOutMs: number };
 
 export interface ResendArgs {
   id: string;
@@ -114,10 +117,17 @@ export interface AdvanceArgs {
 
 export interface VerificationRepo {
   /**
-   * ATOMIC: inserts `v` unless a pending, unexpired verification exists for (destination, purpose)
+   * ATOMIC: inserts `v` unless wrong codes lock (destination, purpose) out under `lockout` (see
+   * failedChecksLockoutMs over listFailedChecks' rows), a pending, unexpired verification exists
    * (then returns that one) or the latest one was sent less than `cooldownMs` ago (default 0).
+   * The lock-out is decided here, not by a read before: one store call per send instead of two.
    */
-  insertIfNoActive(v: Verification, nowMs: number, cooldownMs?: number): Promise<InsertOutcome>;
+  insertIfNoActive(
+    v: Verification,
+    nowMs: number,
+    cooldownMs?: number,
+    lockout?: FailedChecksLimit,
+  ): Promise<InsertOutcome>;
   get(id: string): Promise<Verification | undefined>;
   /** The pending, unexpired verification for (destination, purpose), if any. */
   findActive(destination: string, purpose: string, nowMs: number): Promise<Verification | undefined>;

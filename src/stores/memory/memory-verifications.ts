@@ -1,4 +1,9 @@
-import type { FailedChecks, Verification } from '../../core/index.js';
+import {
+  failedChecksLockoutMs,
+  type FailedChecks,
+  type FailedChecksLimit,
+  type Verification,
+} from '../../core/index.js';
 import type {
   AdvanceArgs,
   CheckArgs,
@@ -40,7 +45,17 @@ export class MemoryVerificationRepo implements VerificationRepo {
     return this.rows.has(id);
   }
 
-  async insertIfNoActive(v: Verification, nowMs: number, cooldownMs = 0): Promise<InsertOutcome> {
+  async insertIfNoActive(
+    v: Verification,
+    nowMs: number,
+    cooldownMs = 0,
+    lockout?: FailedChecksLimit,
+  ): Promise<InsertOutcome> {
+    if (lockout) {
+      const rows = this.failedChecksSince(v.destination, v.purpose, nowMs - lockout.windowMs);
+      const lockedOutMs = failedChecksLockoutMs(rows, nowMs, lockout.windowMs, lockout.maxFailedChecks);
+      if (lockedOutMs > 0) return { inserted: false, active: undefined, lockedOutMs };
+    }
     const key = activeKey(v.destination, v.purpose);
     const pendingId = this.pending.get(key);
     const existing = pendingId === undefined ? undefined : this.rows.get(pendingId);
@@ -107,6 +122,10 @@ export class MemoryVerificationRepo implements VerificationRepo {
   }
 
   async listFailedChecks(destination: string, purpose: string, sinceMs: number): Promise<FailedChecks[]> {
+    return this.failedChecksSince(destination, purpose, sinceMs);
+  }
+
+  private failedChecksSince(destination: string, purpose: string, sinceMs: number): FailedChecks[] {
     const ids = this.byKey.get(activeKey(destination, purpose)) ?? [];
     const rows: FailedChecks[] = [];
     for (const id of ids) {

@@ -1,6 +1,12 @@
 import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import type { FailedChecks, Verification, VerificationStatus } from '../../core/index.js';
+import {
+  failedChecksLockoutMs,
+  type FailedChecks,
+  type FailedChecksLimit,
+  type Verification,
+  type VerificationStatus,
+} from '../../core/index.js';
 import type {
   AdvanceArgs,
   CheckArgs,
@@ -158,7 +164,12 @@ export class SqliteVerificationRepo implements VerificationRepo {
   // Each decision and its write run under BEGIN IMMEDIATE: the write lock is taken before the
   // read, so another process cannot decide on the same row in between.
   /** Not a db.transaction, like checkOp: it runs inside the batch's BEGIN IMMEDIATE (see insertIfNoActive). */
-  private readonly insertOp: (v: Verification, nowMs: number, cooldownMs: number) => InsertOutcome;
+  private readonly insertOp: (
+    v: Verification,
+    nowMs: number,
+    cooldownMs: number,
+    lockout: FailedChecksLimit | undefined,
+  ) => InsertOutcome;
   private readonly settleAndInsertTx: Transaction<(settled: Verification, v: Verification) => void>;
   private readonly resendTx: Transaction<(args: ResendArgs) => ResendOutcome>;
   /**
@@ -214,7 +225,17 @@ export class SqliteVerificationRepo implements VerificationRepo {
       this.update.run(fromVerification(settled));
       insertRow(v);
     });
-    this.insertOp = (v: Verification, nowMs: number, cooldownMs: number): InsertOutcome => {
+    this.insertOp = (
+      v: Verification,
+      nowMs: number,
+      cooldownMs: number,
+      lockout: FailedChecksLimit | undefined,
+    ): InsertOutcome => {
+      if (lockout) {
+        const rows = this.readFailedChecks(v.destination, v.purpose, nowMs - lockout.windowMs);
+        const lockedOutMs = failedChecksLockoutMs(rows, nowMs, lockout.windowMs, lockout.maxFailedChecks);
+        if (lockedOutMs > 0) return { inserted: false, active: undefined, lockedOutMs };
+      }
       const row = this.findPending.get({ destination: v.destination, purpose: v.purpose });
       const existing = row && toVerification(row);
       if (existing && isActive(existing, nowMs)) return { inserted: false, active: existing };
@@ -270,9 +291,14 @@ export class SqliteVerificationRepo implements VerificationRepo {
     });
   }
 
-  async insertIfNoActive(v: Verification, nowMs: number, cooldownMs = 0): Promise<InsertOutcome> {
+  async insertIfNoActive(
+    v: Verification,
+    nowMs: number,
+    cooldownMs = 0,
+    lockout?: FailedChecksLimit,
+  ): Promise<InsertOutcome> {
     return this.group.run(() => {
-      return this.insertOp(v, nowMs, cooldownMs);
+      return this.insertOp(v, nowMs, cooldownMs, lockout);
     });
   }
 
@@ -337,11 +363,13 @@ export class SqliteVerificationRepo implements VerificationRepo {
   }
 
   async listFailedChecks(destination: string, purpose: string, sinceMs: number): Promise<FailedChecks[]> {
-    return this.group.read(() => {
-      return this.failedChecks
-        .all({ destination, purpose, since_ms: sinceMs })
-        .map((row) => ({ createdAtMs: row.created_at_ms, failedChecks: row.failed_checks }));
-    });
+    return this.group.read(() => this.readFailedChecks(destination, purpose, sinceMs));
+  }
+
+  private readFailedChecks(destination: string, purpose: string, sinceMs: number): FailedChecks[] {
+    return this.failedChecks
+      .all({ destination, purpose, since_ms: sinceMs })
+      .map((row) => ({ createdAtMs: row.created_at_ms, failedChecks: row.failed_checks }));
   }
 
   async countActive(nowMs: number): Promise<number> {

@@ -72,5 +72,36 @@ export function checkFormsContract(getStore: () => Store): void {
       ]);
       expect(await store.verifications.listFailedChecks('+15550000000', 'login', T0)).toEqual([]);
     });
+
+    it('refuses an insert while wrong codes lock (destination, purpose) out, and only then', async () => {
+      const store = getStore();
+      const first = makeVerification({ createdAtMs: T0 });
+      await store.verifications.insertIfNoActive(first, T0);
+      // Three wrong codes queued in the same turn as the next insert: the insert must count them.
+      const wrongs = [1, 2, 3].map((k) =>
+        store.verifications.recordCheck({
+          id: first.id,
+          candidateHash: (row) => codeHash(row, WRONG_CODE),
+          nowMs: T0 + k,
+          maxChecks: 3,
+        }),
+      );
+      const limit = { windowMs: 60_000, maxFailedChecks: 3 };
+      const blocked = makeVerification({ destination: first.destination, createdAtMs: T0 + 10 });
+      const outcome = store.verifications.insertIfNoActive(blocked, T0 + 10, 0, limit);
+      await Promise.all(wrongs);
+      expect(await outcome).toEqual({ inserted: false, active: undefined, lockedOutMs: 60_000 - 10 });
+      expect(await store.verifications.get(blocked.id)).toBeUndefined();
+      // Another purpose and a higher limit insert.
+      const signup = makeVerification({ destination: first.destination, purpose: 'signup' });
+      expect(await store.verifications.insertIfNoActive(signup, T0 + 10, 0, limit)).toEqual({
+        inserted: true,
+      });
+      const roomier = { windowMs: 60_000, maxFailedChecks: 4 };
+      const later = makeVerification({ destination: first.destination, createdAtMs: T0 + 20 });
+      expect(await store.verifications.insertIfNoActive(later, T0 + 20, 0, roomier)).toEqual({
+        inserted: true,
+      });
+    });
   });
 }
