@@ -1,9 +1,12 @@
 import {
   deliveryRank,
   digestsEqual,
+  failedChecksLockoutMs,
   isFinalDelivery,
   type Attempt,
   type DeliveryStatus,
+  type FailedChecks,
+  type FailedChecksLimit,
   type Verification,
 } from '../core/index.js';
 import type {
@@ -12,6 +15,7 @@ import type {
   CheckArgs,
   CheckOutcome,
   CounterHit,
+  InsertOutcome,
   ResendArgs,
   ResendOutcome,
 } from './store.js';
@@ -21,6 +25,21 @@ import type {
  * reads the row, asks here, and writes `next` inside its own critical section (a synchronous block,
  * a SQLite transaction, …), so all implementations agree on the rules by construction.
  */
+
+/**
+ * insertIfNoActive's refusal while wrong codes lock the new row's (destination, purpose) out under
+ * `lockout`; undefined when they do not. `failedChecksSince` lists that key's rows (listFailedChecks).
+ */
+export function lockedOutInsert(
+  lockout: FailedChecksLimit | undefined,
+  nowMs: number,
+  failedChecksSince: (sinceMs: number) => FailedChecks[],
+): InsertOutcome | undefined {
+  if (!lockout) return undefined;
+  const rows = failedChecksSince(nowMs - lockout.windowMs);
+  const lockedOutMs = failedChecksLockoutMs(rows, nowMs, lockout.windowMs, lockout.maxFailedChecks);
+  return lockedOutMs > 0 ? { inserted: false, active: undefined, lockedOutMs } : undefined;
+}
 
 /** A decision plus whether the stored row must be rewritten. */
 export interface Transition<T> {

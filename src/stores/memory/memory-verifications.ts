@@ -1,9 +1,4 @@
-import {
-  failedChecksLockoutMs,
-  type FailedChecks,
-  type FailedChecksLimit,
-  type Verification,
-} from '../../core/index.js';
+import type { FailedChecks, FailedChecksLimit, Verification } from '../../core/index.js';
 import type {
   AdvanceArgs,
   CheckArgs,
@@ -20,6 +15,7 @@ import {
   decideFinish,
   decideResend,
   isActive,
+  lockedOutInsert,
   rowLimit,
   settleStale,
 } from '../transitions.js';
@@ -51,11 +47,10 @@ export class MemoryVerificationRepo implements VerificationRepo {
     cooldownMs = 0,
     lockout?: FailedChecksLimit,
   ): Promise<InsertOutcome> {
-    if (lockout) {
-      const rows = this.failedChecksSince(v.destination, v.purpose, nowMs - lockout.windowMs);
-      const lockedOutMs = failedChecksLockoutMs(rows, nowMs, lockout.windowMs, lockout.maxFailedChecks);
-      if (lockedOutMs > 0) return { inserted: false, active: undefined, lockedOutMs };
-    }
+    const lockedOut = lockedOutInsert(lockout, nowMs, (sinceMs) =>
+      this.failedChecksSince(v.destination, v.purpose, sinceMs),
+    );
+    if (lockedOut) return lockedOut;
     const key = activeKey(v.destination, v.purpose);
     const pendingId = this.pending.get(key);
     const existing = pendingId === undefined ? undefined : this.rows.get(pendingId);

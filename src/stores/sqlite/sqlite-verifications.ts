@@ -1,12 +1,6 @@
 import type { GroupCommit } from './group-commit.js';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import {
-  failedChecksLockoutMs,
-  type FailedChecks,
-  type FailedChecksLimit,
-  type Verification,
-  type VerificationStatus,
-} from '../../core/index.js';
+import type { FailedChecks, FailedChecksLimit, Verification, VerificationStatus } from '../../core/index.js';
 import type {
   AdvanceArgs,
   CheckArgs,
@@ -22,6 +16,7 @@ import {
   decideFinish,
   decideResend,
   isActive,
+  lockedOutInsert,
   rowLimit,
   settleStale,
 } from '../transitions.js';
@@ -231,11 +226,10 @@ export class SqliteVerificationRepo implements VerificationRepo {
       cooldownMs: number,
       lockout: FailedChecksLimit | undefined,
     ): InsertOutcome => {
-      if (lockout) {
-        const rows = this.readFailedChecks(v.destination, v.purpose, nowMs - lockout.windowMs);
-        const lockedOutMs = failedChecksLockoutMs(rows, nowMs, lockout.windowMs, lockout.maxFailedChecks);
-        if (lockedOutMs > 0) return { inserted: false, active: undefined, lockedOutMs };
-      }
+      const lockedOut = lockedOutInsert(lockout, nowMs, (sinceMs) =>
+        this.readFailedChecks(v.destination, v.purpose, sinceMs),
+      );
+      if (lockedOut) return lockedOut;
       const row = this.findPending.get({ destination: v.destination, purpose: v.purpose });
       const existing = row && toVerification(row);
       if (existing && isActive(existing, nowMs)) return { inserted: false, active: existing };
