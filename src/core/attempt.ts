@@ -27,3 +27,9 @@ export interface Attempt {
   /** ISO country of the destination (for per-country route statistics). */
   country: string | undefined;
 }
+
+/** What delivery statistics read of an attempt: loading only these keeps the stats tick cheap. */
+export type AttemptOutcome = Pick<
+  Attempt,
+  'routeId' | 'country' | 'status' | 'createdAtMs' | 'deliveredAtMs'
+>;

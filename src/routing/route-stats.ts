@@ -1,4 +1,4 @@
-import { isFailedDelivery, type Attempt } from '../core/index.js';
+import { isFailedDelivery, type AttemptOutcome } from '../core/index.js';
 
 export interface RouteStats {
   /** Attempts created in the window. */
@@ -33,7 +33,7 @@ export function routeStatsKey(routeId: number, country: string | undefined): str
  * `windowSeconds` before `nowMs`, keyed by `routeStatsKey`.
  */
 export function computeRouteStats(
-  attempts: readonly Attempt[],
+  attempts: readonly AttemptOutcome[],
   nowMs: number,
   windowSeconds: number,
   options: RouteStatsOptions = {},
@@ -43,7 +43,7 @@ export function computeRouteStats(
 
 /** The same statistics per route over all countries (for health views, not for routing). */
 export function computeRouteSummaries(
-  attempts: readonly Attempt[],
+  attempts: readonly AttemptOutcome[],
   nowMs: number,
   windowSeconds: number,
   options: RouteStatsOptions = {},
@@ -59,11 +59,11 @@ interface Tally {
 }
 
 function tallyBy<K>(
-  attempts: readonly Attempt[],
+  attempts: readonly AttemptOutcome[],
   nowMs: number,
   windowSeconds: number,
   options: RouteStatsOptions,
-  keyOf: (attempt: Attempt) => K,
+  keyOf: (attempt: AttemptOutcome) => K,
 ): Map<K, RouteStats> {
   const minimumFinal = options.minimumFinalAttempts ?? DEFAULT_MINIMUM_FINAL_ATTEMPTS;
   const sinceMs = nowMs - windowSeconds * 1000;
@@ -134,7 +134,7 @@ export class RouteStatsCache {
   }
 
   /** Replaces the statistics with those of `attempts`; `windowSeconds` overrides the configured window. */
-  update(attempts: readonly Attempt[], nowMs: number, windowSeconds = this.windowSeconds): void {
+  update(attempts: readonly AttemptOutcome[], nowMs: number, windowSeconds = this.windowSeconds): void {
     this.byRouteCountry = computeRouteStats(attempts, nowMs, windowSeconds, this.options);
     this.byRoute = computeRouteSummaries(attempts, nowMs, windowSeconds, this.options);
     this.updatedAtMs = nowMs;

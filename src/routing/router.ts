@@ -1,4 +1,4 @@
-import type { Attempt, ChainStep, Clock } from '../core/index.js';
+import type { AttemptOutcome, ChainStep, Clock } from '../core/index.js';
 import type { Provider } from '../providers/provider.js';
 import { BreakerRegistry } from './circuit-breaker.js';
 import { RouteStatsCache } from './route-stats.js';
@@ -76,7 +76,7 @@ export class Router implements RoutingTable {
   }
 
   /** Feeds recent attempts into the quality statistics (called by the background stats tick). */
-  updateStats(attempts: Attempt[], nowMs: number): void {
+  updateStats(attempts: readonly AttemptOutcome[], nowMs: number): void {
     this.stats.update(attempts, nowMs, this.statsWindowSeconds);
   }
 }

@@ -1,4 +1,4 @@
-import type { Attempt, Clock } from '../core/index.js';
+import type { AttemptOutcome, Clock } from '../core/index.js';
 import type { RoutingTable } from '../routing/routing-table.js';
 import type { Store } from '../stores/store.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -15,7 +15,7 @@ export interface BackgroundOptions {
   failoverPollMs: number;
   receiptPollSeconds: number;
   /** Receives fresh figures for /health and quality routing; called every stats tick. */
-  onStats?: (stats: { active: number; recentAttempts: Attempt[] }) => void;
+  onStats?: (stats: { active: number; recentAttempts: AttemptOutcome[] }) => void;
   statsIntervalSeconds?: number;
   /** Rolling window of attempts fed to quality routing. */
   statsWindowSeconds?: number;
@@ -55,7 +55,7 @@ export class BackgroundJobs {
     const nowMs = this.o.clock.nowMs();
     const active = await this.o.store.verifications.countActive(nowMs);
     const windowMs = (this.o.statsWindowSeconds ?? 3600) * 1000;
-    const recentAttempts = await this.o.store.attempts.listSince(nowMs - windowMs, 10_000);
+    const recentAttempts = await this.o.store.attempts.listOutcomesSince(nowMs - windowMs, 10_000);
     this.o.onStats({ active, recentAttempts });
   }
 

@@ -1,5 +1,6 @@
 import type {
   Attempt,
+  AttemptOutcome,
   ChainStep,
   Channel,
   DeliveryStatus,
@@ -195,8 +196,11 @@ export interface AttemptRepo {
   ): Promise<{ changed: boolean; attempt: Attempt } | undefined>;
   /** Attempts accepted by `provider` still waiting for a final receipt, created after `sinceMs` (for polling). */
   listAwaitingReceipt(provider: string, sinceMs: number, limit: number): Promise<Attempt[]>;
-  /** Attempts created at or after `sinceMs` (for per-route delivery statistics), newest first, at most `limit`. */
-  listSince(sinceMs: number, limit: number): Promise<Attempt[]>;
+  /**
+   * The outcomes of attempts created at or after `sinceMs` (for per-route delivery statistics),
+   * newest first, at most `limit`: only the columns the statistics read.
+   */
+  listOutcomesSince(sinceMs: number, limit: number): Promise<AttemptOutcome[]>;
 }
 
 export interface CounterHit {

@@ -328,7 +328,7 @@ describe('SqliteStore query plans', () => {
   it('background listings use their indexes', () => {
     expectIndexed(VERIFICATION_SQL.listDueFailovers, 'verifications_failover');
     expectIndexed(ATTEMPT_SQL.listAwaitingReceipt, 'attempts_awaiting');
-    expectIndexed(ATTEMPT_SQL.listSince, 'attempts_created');
+    expectIndexed(ATTEMPT_SQL.listOutcomesSince, 'attempts_created');
     expectIndexed(ATTEMPT_SQL.findByProviderMessageId, 'attempts_provider_message');
     expectIndexed(ATTEMPT_SQL.listByVerification, 'attempts_verification');
   });

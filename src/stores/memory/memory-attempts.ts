@@ -1,4 +1,4 @@
-import { isFinalDelivery, type Attempt, type DeliveryStatus } from '../../core/index.js';
+import { isFinalDelivery, type Attempt, type AttemptOutcome, type DeliveryStatus } from '../../core/index.js';
 import type { AttemptPatch, AttemptRepo } from '../store.js';
 import { applyAttemptPatch, decideDelivery, rowLimit } from '../transitions.js';
 import { copyAttempt } from './copy.js';
@@ -77,8 +77,14 @@ export class MemoryAttemptRepo implements AttemptRepo {
       .map(copyAttempt);
   }
 
-  async listSince(sinceMs: number, limit: number): Promise<Attempt[]> {
-    return this.resolve(this.byCreated.descendingFrom(sinceMs, rowLimit(limit))).map(copyAttempt);
+  async listOutcomesSince(sinceMs: number, limit: number): Promise<AttemptOutcome[]> {
+    return this.resolve(this.byCreated.descendingFrom(sinceMs, rowLimit(limit))).map((a) => ({
+      routeId: a.routeId,
+      country: a.country,
+      status: a.status,
+      createdAtMs: a.createdAtMs,
+      deliveredAtMs: a.deliveredAtMs,
+    }));
   }
 
   /** Drops every attempt of the given verifications (the ON DELETE CASCADE of the SQL schema). */

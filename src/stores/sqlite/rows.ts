@@ -1,5 +1,6 @@
 import type {
   Attempt,
+  AttemptOutcome,
   Channel,
   ChainStep,
   DeliveryStatus,
@@ -181,6 +182,22 @@ export function toAttempt(row: AttemptRow): Attempt {
     updatedAtMs: row.updated_at_ms,
     deliveredAtMs: orUndefined(row.delivered_at_ms),
     country: orUndefined(row.country),
+  };
+}
+
+/** The columns listOutcomesSince reads. */
+export type OutcomeRow = Pick<
+  AttemptRow,
+  'route_id' | 'country' | 'status' | 'created_at_ms' | 'delivered_at_ms'
+>;
+
+export function toAttemptOutcome(row: OutcomeRow): AttemptOutcome {
+  return {
+    routeId: row.route_id,
+    country: orUndefined(row.country),
+    status: row.status as DeliveryStatus,
+    createdAtMs: row.created_at_ms,
+    deliveredAtMs: orUndefined(row.delivered_at_ms),
   };
 }
 

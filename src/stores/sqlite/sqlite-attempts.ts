@@ -5,11 +5,12 @@ import {
   deliveryRank,
   isFinalDelivery,
   type Attempt,
+  type AttemptOutcome,
   type DeliveryStatus,
 } from '../../core/index.js';
 import type { AttemptPatch, AttemptRepo } from '../store.js';
 import { applyAttemptPatch, rowLimit } from '../transitions.js';
-import { fromAttempt, toAttempt, type AttemptRow } from './rows.js';
+import { fromAttempt, toAttempt, toAttemptOutcome, type AttemptRow, type OutcomeRow } from './rows.js';
 
 const COLUMNS = [
   'id',
@@ -63,7 +64,8 @@ export const ATTEMPT_SQL = {
     WHERE provider = @provider AND provider_message_id IS NOT NULL
       AND status IN (${WAITING_STATUSES}) AND created_at_ms >= @since_ms
     ORDER BY created_at_ms, rowid LIMIT @limit`,
-  listSince: `SELECT * FROM attempts WHERE created_at_ms >= @since_ms
+  listOutcomesSince: `SELECT route_id, country, status, created_at_ms, delivered_at_ms
+    FROM attempts WHERE created_at_ms >= @since_ms
     ORDER BY created_at_ms DESC, rowid DESC LIMIT @limit`,
 } as const;
 
@@ -106,7 +108,7 @@ export class SqliteAttemptRepo implements AttemptRepo {
     AttemptRow
   >;
   private readonly awaiting: Statement<[{ provider: string; since_ms: number; limit: number }], AttemptRow>;
-  private readonly since: Statement<[{ since_ms: number; limit: number }], AttemptRow>;
+  private readonly outcomesSince: Statement<[{ since_ms: number; limit: number }], OutcomeRow>;
 
   // Read-modify-write under BEGIN IMMEDIATE, so two receipts for one message (possibly in two
   // processes) are applied one after the other and the second sees the first.
@@ -129,7 +131,9 @@ export class SqliteAttemptRepo implements AttemptRepo {
     this.awaiting = db.prepare<{ provider: string; since_ms: number; limit: number }, AttemptRow>(
       ATTEMPT_SQL.listAwaitingReceipt,
     );
-    this.since = db.prepare<{ since_ms: number; limit: number }, AttemptRow>(ATTEMPT_SQL.listSince);
+    this.outcomesSince = db.prepare<{ since_ms: number; limit: number }, OutcomeRow>(
+      ATTEMPT_SQL.listOutcomesSince,
+    );
 
     this.updateTx = db.transaction((id: string, patch: AttemptPatch, nowMs: number): Attempt | undefined => {
       const current = this.read(id);
@@ -204,9 +208,9 @@ export class SqliteAttemptRepo implements AttemptRepo {
     });
   }
 
-  async listSince(sinceMs: number, limit: number): Promise<Attempt[]> {
+  async listOutcomesSince(sinceMs: number, limit: number): Promise<AttemptOutcome[]> {
     return this.group.read(() => {
-      return this.since.all({ since_ms: sinceMs, limit: rowLimit(limit) }).map(toAttempt);
+      return this.outcomesSince.all({ since_ms: sinceMs, limit: rowLimit(limit) }).map(toAttemptOutcome);
     });
   }
 

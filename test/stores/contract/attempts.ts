@@ -182,20 +182,34 @@ export function attemptContract(getStore: () => Store): void {
       expect((await store.attempts.listAwaitingReceipt('p1', T0, 10)).map((a) => a.id)).toContain(noId.id);
     });
 
-    it('listSince: created at or after the time, newest first, up to limit', async () => {
+    it('listOutcomesSince: created at or after the time, newest first, up to limit, outcome fields only', async () => {
       const store = getStore();
       const v = await withVerification(store);
       const times = [T0 - 1000, T0, T0 + 1000, T0 + 2000, T0 + 3000];
       const attempts = times.map((createdAtMs) => makeAttempt(v, { createdAtMs, updatedAtMs: createdAtMs }));
       for (const a of attempts) await store.attempts.insert(a);
-      const listed = await store.attempts.listSince(T0, 10);
+      await store.attempts.applyDeliveryStatus(attempts[4]!.id, 'delivered', T0 + 3500);
+      const listed = await store.attempts.listOutcomesSince(T0, 10);
       expect(listed.map((a) => a.createdAtMs)).toEqual([T0 + 3000, T0 + 2000, T0 + 1000, T0]);
-      expect(listed[0]).toEqual(attempts[4]);
-      expect((await store.attempts.listSince(T0, 2)).map((a) => a.createdAtMs)).toEqual([
+      expect(listed[0]).toEqual({
+        routeId: attempts[4]!.routeId,
+        country: attempts[4]!.country,
+        status: 'delivered',
+        createdAtMs: T0 + 3000,
+        deliveredAtMs: T0 + 3500,
+      });
+      expect(listed[1]).toEqual({
+        routeId: attempts[3]!.routeId,
+        country: attempts[3]!.country,
+        status: attempts[3]!.status,
+        createdAtMs: T0 + 2000,
+        deliveredAtMs: undefined,
+      });
+      expect((await store.attempts.listOutcomesSince(T0, 2)).map((a) => a.createdAtMs)).toEqual([
         T0 + 3000,
         T0 + 2000,
       ]);
-      expect(await store.attempts.listSince(T0 + 5000, 10)).toEqual([]);
+      expect(await store.attempts.listOutcomesSince(T0 + 5000, 10)).toEqual([]);
     });
   });
 }

@@ -31,7 +31,9 @@ export function lifecycleContract(getStore: () => Store): void {
       expect(await store.attempts.get(doomed.id)).toBeUndefined();
       expect(await store.attempts.findByProviderMessageId('p', 'gone')).toBeUndefined();
       expect(await store.attempts.listByVerification(expired.id)).toEqual([]);
-      expect((await store.attempts.listSince(T0, 10)).map((a) => a.id)).toEqual([kept.id]);
+      expect((await store.attempts.listOutcomesSince(T0, 10)).map((a) => a.createdAtMs)).toEqual([
+        kept.createdAtMs,
+      ]);
       expect((await store.attempts.listAwaitingReceipt('p', T0, 10)).map((a) => a.id)).toEqual([kept.id]);
       expect(await store.verifications.findLatest(expired.destination, expired.purpose)).toBeUndefined();
       expect(await store.attempts.get(kept.id)).toEqual(kept);
@@ -46,7 +48,7 @@ export function lifecycleContract(getStore: () => Store): void {
       expect(await store.purgeExpired(T0 + 5000, 0)).toBe(0);
       expect(await store.verifications.get(v.id)).toBeDefined();
       expect(await store.verifications.listDueFailovers(T0 + 5000, -1)).toEqual([]);
-      expect(await store.attempts.listSince(T0, -1)).toEqual([]);
+      expect(await store.attempts.listOutcomesSince(T0, -1)).toEqual([]);
     });
 
     it('health fails once the store is closed, and close is idempotent', async () => {
