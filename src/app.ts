@@ -52,7 +52,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? cryptoRandom;
   const logger = overrides.logger ?? createLogger(config);
-  const store = overrides.store ?? createStore(config.store, { dataDir: config.dataDir });
+  const store =
+    overrides.store ?? createStore(config.store, { dataDir: config.dataDir, checkpointInBackground: true });
   await store.migrate();
 
   const providers = createProviders(config, { clock, logger });

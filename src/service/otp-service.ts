@@ -47,7 +47,15 @@ export interface OtpServiceOptions {
 
 /** The one place the verification flow lives: start, resend, check, cancel, read. */
 export class OtpService {
-  constructor(private readonly o: OtpServiceOptions) {}
+  /** The wrong-code lock-out every new send is held to (from the policy, fixed for the service's life). */
+  private readonly failedChecksLimit: FailedChecksLimit;
+
+  constructor(private readonly o: OtpServiceOptions) {
+    this.failedChecksLimit = {
+      windowMs: o.policy.failedChecksWindowSeconds * 1000,
+      maxFailedChecks: o.policy.maxFailedChecksPerDestination,
+    };
+  }
 
   async start(input: StartInput): Promise<SendOutcome> {
     const channel: Channel = input.channel ?? 'sms';
@@ -92,7 +100,7 @@ export class OtpService {
       fresh,
       nowMs,
       cooldownMs,
-      this.failedChecksLimit(),
+      this.failedChecksLimit,
     );
     if (inserted.inserted) {
       this.o.logger.info(
@@ -318,17 +326,10 @@ export class OtpService {
    */
   private async refuseLockedDestination(destination: string, purpose: string): Promise<void> {
     const nowMs = this.o.clock.nowMs();
-    const { windowMs, maxFailedChecks } = this.failedChecksLimit();
+    const { windowMs, maxFailedChecks } = this.failedChecksLimit;
     const rows = await this.o.store.verifications.listFailedChecks(destination, purpose, nowMs - windowMs);
     const lockedMs = failedChecksLockoutMs(rows, nowMs, windowMs, maxFailedChecks);
     if (lockedMs > 0) throw lockedOut(lockedMs);
-  }
-
-  private failedChecksLimit(): FailedChecksLimit {
-    return {
-      windowMs: this.o.policy.failedChecksWindowSeconds * 1000,
-      maxFailedChecks: this.o.policy.maxFailedChecksPerDestination,
-    };
   }
 }
 

@@ -20,8 +20,13 @@ const UNUSABLE_DATABASE = /^SQLITE_(CANTOPEN|NOTADB|READONLY|CORRUPT|PERM|IOERR|
 /**
  * Opens the configured store. A data directory that cannot be created, or a database file that
  * cannot be opened there, is a configuration problem (ConfigError), listed like the others.
+ * `checkpointInBackground` (SQLite; see SqliteStoreOptions) is for a store that serves requests:
+ * the cluster primary, which only migrates and closes, starts no thread for it.
  */
-export function createStore(kind: StoreKind, options: { dataDir: string }): Store {
+export function createStore(
+  kind: StoreKind,
+  options: { dataDir: string; checkpointInBackground?: boolean },
+): Store {
   switch (kind) {
     case 'memory':
       return new MemoryStore();
@@ -31,7 +36,7 @@ export function createStore(kind: StoreKind, options: { dataDir: string }): Stor
       if (problem) throw new ConfigError([problem]);
       const path = join(options.dataDir, SQLITE_FILE_NAME);
       try {
-        return new SqliteStore({ path, checkpointInBackground: true });
+        return new SqliteStore({ path, checkpointInBackground: options.checkpointInBackground });
       } catch (error) {
         const code = errorCode(error);
         if (code !== undefined && code.startsWith('SQLITE_BUSY')) {

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/stores/index.js';
+import { SQLITE_FILE_NAME, createStore } from '../../src/stores/index.js';
+import type { Store } from '../../src/stores/store.js';
 import { T0, makeVerification } from './fixtures.js';
 
 /**
@@ -11,22 +12,23 @@ import { T0, makeVerification } from './fixtures.js';
  * waits, which SQLite's own automatic checkpoint (inside a COMMIT, past 10,000 WAL pages) never does.
  */
 const dirs: string[] = [];
-const stores: SqliteStore[] = [];
+const stores: Store[] = [];
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function open(checkpointInBackground: boolean): { store: SqliteStore; path: string } {
+/** Through createStore, as the service (on) and the cluster primary (off) open it. */
+function open(checkpointInBackground: boolean): { store: Store; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-ckpt-'));
   dirs.push(dir);
-  const path = join(dir, 'otpgate.sqlite');
-  const store = new SqliteStore({ path, checkpointInBackground });
+  const path = join(dir, SQLITE_FILE_NAME);
+  const store = createStore('sqlite', { dataDir: dir, checkpointInBackground });
   stores.push(store);
   return { store, path };
 }
 
-async function writeRows(store: SqliteStore, count: number): Promise<void> {
+async function writeRows(store: Store, count: number): Promise<void> {
   await Promise.all(
     Array.from({ length: count }, () => store.verifications.insertIfNoActive(makeVerification(), T0)),
   );
@@ -42,7 +44,7 @@ async function grows(path: string, fromBytes: number, withinMs: number): Promise
   return false;
 }
 
-describe('SqliteStore checkpointInBackground', () => {
+describe('createStore checkpointInBackground (SQLite)', () => {
   it('copies committed WAL pages into the database file from its own thread', async () => {
     const { store, path } = open(true);
     await writeRows(store, 2000);
