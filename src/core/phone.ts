@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { OtpError } from '../errors/index.js';
+import { parseInternationalFast } from './phone-plans.js';
 
 export interface PhoneNumberInfo {
   /** E.164, e.g. +31651860670 */
@@ -25,6 +26,18 @@ export function parsePhone(input: string, defaultCountry?: string): PhoneNumberI
   else candidate = `+${compact}`;
 
   if (!/^\+?[0-9]{6,17}$/.test(candidate)) throw invalidPhone();
+  if (candidate.startsWith('+')) {
+    const fast = parseInternationalFast(candidate);
+    if (fast) {
+      return {
+        e164: fast.e164,
+        country: fast.country,
+        get numberType() {
+          return parsePhoneNumberFromString(fast.e164)?.getType();
+        },
+      };
+    }
+  }
   const parsed = parsePhoneNumberFromString(candidate, defaultCountry as CountryCode | undefined);
   if (!parsed?.isValid()) throw invalidPhone();
   return {
