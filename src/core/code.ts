@@ -8,9 +8,9 @@ export function generateCode(length: number, random: Random): string {
   if (!Number.isInteger(length) || length < MIN_CODE_LENGTH || length > MAX_CODE_LENGTH) {
     throw new RangeError(`code length must be ${MIN_CODE_LENGTH}-${MAX_CODE_LENGTH}`);
   }
-  let code = '';
-  for (let i = 0; i < length; i++) code += String(random.int(10));
-  return code;
+  // One draw from [0, 10^length) is exactly as uniform as one draw per digit, at a sixth of the calls
+  // (10^10 is within randomInt's 2^48 range).
+  return String(random.int(10 ** length)).padStart(length, '0');
 }
 
 /**

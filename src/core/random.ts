@@ -19,17 +19,30 @@ let poolOffset = POOL_BYTES;
 
 export function randomBytesPooled(byteLength: number): Buffer {
   if (byteLength > POOL_BYTES) return randomFillSync(Buffer.alloc(byteLength));
+  const start = take(byteLength);
+  return Buffer.from(pool.subarray(start, start + byteLength));
+}
+
+/** Hex of `byteLength` pooled bytes, read straight from the pool (no Buffer per call). */
+function randomHexPooled(byteLength: number): string {
+  if (byteLength > POOL_BYTES) return randomFillSync(Buffer.alloc(byteLength)).toString('hex');
+  const start = take(byteLength);
+  return pool.toString('hex', start, start + byteLength);
+}
+
+/** Reserves the next `byteLength` unused pool bytes (refilling first when too few are left). */
+function take(byteLength: number): number {
   if (poolOffset + byteLength > POOL_BYTES) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + byteLength));
+  const start = poolOffset;
   poolOffset += byteLength;
-  return out;
+  return start;
 }
 
 export const cryptoRandom: Random = {
   // crypto.randomInt rejection-samples (no modulo bias) and keeps its own entropy cache.
   int: (maxExclusive) => randomInt(0, maxExclusive),
-  hex: (byteLength) => randomBytesPooled(byteLength).toString('hex'),
+  hex: randomHexPooled,
 };
