@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { cryptoRandom, systemClock, type Clock, type Random } from './core/index.js';
-import { ConfigError, type Config } from './config/index.js';
+import { ConfigError, hostAndPort, type Config } from './config/index.js';
 import type { Store } from './stores/store.js';
 import { createStore } from './stores/index.js';
 import type { Provider } from './providers/provider.js';
@@ -40,6 +40,13 @@ export interface App {
   readonly sandbox: SandboxProvider | undefined;
   /** Pending verifications, refreshed by the background jobs (never counted on a request). */
   activeCount(): number;
+  /** The base URL clients and providers reach this node at (config.publicUrl, port resolved). */
+  publicUrl(): string;
+  /**
+   * Tells the app the port its server listens on. With PORT=0 (the system picks the port) and no
+   * configured public URL, the derived one said ":0", which nobody can reach; now it names the port.
+   */
+  listeningOn(port: number): void;
   /**
    * Starts the background timers: stats always; failover, purge and receipt polling unless
    * `sweeps` is false (every worker but one, when several share the store).
@@ -76,6 +83,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     pricing: config.pricing,
     clock,
   });
+  let publicUrl = config.publicUrl;
   const vault = new CodeVault(config.pepper);
   const renderer = new TemplateRenderer(config);
   const dispatcher = new Dispatcher({
@@ -86,7 +94,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     clock,
     random,
     logger,
-    publicUrl: config.publicUrl,
+    publicUrl: () => publicUrl,
     sendTimeoutMs: 10_000,
   });
   for (const provider of providers.values()) {
@@ -144,6 +152,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     random,
     sandbox,
     activeCount: () => activeCount,
+    publicUrl: () => publicUrl,
+    listeningOn(port) {
+      if (config.port === 0 && new URL(publicUrl).port === '0') {
+        publicUrl = `http://${hostAndPort(config.host, port)}`;
+      }
+    },
     startBackground: (options) => background.start(options),
     async close() {
       background.stop();

@@ -41,12 +41,14 @@ export async function serve(): Promise<void> {
     }
     throw error;
   }
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // Before any background send: failovers hand providers callback URLs too.
+  app.listeningOn(port);
   // Only a process that really serves runs failover, purge and receipt jobs; of several workers,
   // only the first (the primary replaces it when it dies).
   const worker = workerIndex();
   app.startBackground({ sweeps: worker === undefined || worker === 0 });
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
   // A supervisor that started otpgate with an IPC channel (the benchmark, a test) hears when it serves.
   if (worker === undefined) announceReady(port, 1);
   app.logger.info(

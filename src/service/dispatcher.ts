@@ -46,8 +46,11 @@ export interface DispatcherOptions {
   clock: Clock;
   random: Random;
   logger: Logger;
-  /** Base URL for provider status callbacks: `${publicUrl}/v1/webhooks/dlr/<provider>`. */
-  publicUrl: string;
+  /**
+   * Base URL for provider status callbacks: `${publicUrl()}/v1/webhooks/dlr/<provider>`. Read per
+   * send: a server told to listen on port 0 knows its real port only once it listens.
+   */
+  publicUrl: () => string;
   /** Hard limit for one provider call. */
   sendTimeoutMs: number;
 }
@@ -125,7 +128,7 @@ export class Dispatcher {
             sender: route.sender,
             // The language the text is in (after any fallback), not merely the one asked for.
             locale: message.locale,
-            statusCallbackUrl: `${this.o.publicUrl}/v1/webhooks/dlr/${encodeURIComponent(provider.name)}`,
+            statusCallbackUrl: `${this.o.publicUrl()}/v1/webhooks/dlr/${encodeURIComponent(provider.name)}`,
           },
           { signal },
         );

@@ -69,6 +69,15 @@ describe('otpgate serve as a process', () => {
       expect([...first.lines, ...second.lines].join('\n')).not.toContain(`"${s.body.debug_code}"`);
   });
 
+  it('with PORT=0, the URLs it hands out name the port it really listens on', async () => {
+    const started = await serve({ OTPGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'otpgate-proc-')) });
+    const sent = await post(started.url, '/send-otp', { phone_number: '31612345678' });
+    expect(sent.status).toBe(200);
+    expect(sent.body.delivery_status_url).toMatch(new RegExp(`^${started.url}/v1/messages/msg_`));
+    const status = await fetch(sent.body.delivery_status_url);
+    expect(status.status).toBe(200);
+  });
+
   it('request logging names paths only: no query string (receipt credentials, numbers) in any line', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-proc-'));
     const server = await serve({ OTPGATE_DATA_DIR: dataDir, OTPGATE_REQUEST_LOGGING: 'true' });

@@ -69,7 +69,7 @@ export function compatRoutes(app: App, version: string): FastifyPluginAsync {
           debug_code: outcome.debugCode ?? null,
           bx_message_id: accepted ? bxMessageId(app, accepted) : null,
           order_id: accepted?.providerOrderId ?? null,
-          delivery_status_url: accepted ? `${config.publicUrl}/v1/messages/${accepted.id}` : null,
+          delivery_status_url: accepted ? `${app.publicUrl()}/v1/messages/${accepted.id}` : null,
         };
       } catch (error) {
         return sendCompatError(reply, error, 'send', phoneInputOf(request.body));

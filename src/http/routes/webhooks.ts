@@ -24,7 +24,7 @@ export function webhookRoutes(app: App): FastifyPluginAsync {
       }
       const inbound: InboundWebhook = {
         method: request.method,
-        url: `${app.config.publicUrl}${request.url}`,
+        url: `${app.publicUrl()}${request.url}`,
         headers: flattenHeaders(request.headers),
         rawBody: request.rawBody ?? '',
         // Undefined when nothing was sent, so a provider can tell a GET (or an empty POST) from a body.
