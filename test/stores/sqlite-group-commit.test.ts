@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/stores/index.js';
-import { GroupCommit } from '../../src/stores/sqlite/group-commit.js';
+import { GroupCommit, LOCK_WAIT_LIMIT_MS, MAX_HELD_TURNS } from '../../src/stores/sqlite/group-commit.js';
 import { T0, makeAttempt, makeVerification } from './fixtures.js';
 
 /** Group commit: calls in one event-loop turn share a COMMIT, and none resolves before it. */
@@ -66,6 +66,37 @@ describe('SqliteStore group commit', () => {
     // With no batch open a read opens no transaction at all.
     const alone = await store.verifications.get(v.id);
     expect(alone?.id).toBe(v.id);
+  });
+
+  it(`under load a batch waits up to ${MAX_HELD_TURNS} more turns, so the calls of those turns share its COMMIT`, async () => {
+    const db = new Database(join(mkdtempSync(join(tmpdir(), 'otpgate-group-')), 'hold.sqlite'));
+    db.exec('CREATE TABLE t (n INTEGER)');
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    let commits = 0;
+    const exec = db.exec.bind(db);
+    db.exec = ((sql: string) => {
+      if (sql === 'COMMIT') commits += 1;
+      return exec(sql);
+    }) as typeof db.exec;
+    // A window no machine is slow enough to miss: what decides here is the count of turns.
+    const group = new GroupCommit(db, LOCK_WAIT_LIMIT_MS, 60_000);
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+    // The first batch in a while is committed at once.
+    await group.run(() => insert.run(0));
+    expect(commits).toBe(1);
+
+    // Right after it, one call per turn: the batch takes the calls of its own turn and of the next
+    // MAX_HELD_TURNS turns, and the call of the turn after those starts a batch of its own.
+    const calls: Promise<unknown>[] = [];
+    for (let turn = 0; turn <= MAX_HELD_TURNS + 1; turn++) {
+      calls.push(group.run(() => insert.run(turn + 1)));
+      await nextTurn();
+    }
+    await Promise.all(calls);
+    expect(commits).toBe(3);
+    expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: MAX_HELD_TURNS + 3 });
+    db.close();
   });
 
   it('many concurrent calls share commits and all resolve', async () => {
