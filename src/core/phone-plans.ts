@@ -135,9 +135,10 @@ export function parseInternationalFast(international: string): FastPhone | undef
     if (nationalNumber.length < MIN_NATIONAL_DIGITS || nationalNumber.length > MAX_NATIONAL_DIGITS) {
       return undefined;
     }
+    const main = planOf(countries[0]!);
     // The library strips a national prefix (by the main country's rule) even after a calling code.
-    if (stripsNationalPrefix(planOf(countries[0]!), nationalNumber)) return undefined;
-    const plan = countries.length === 1 ? planOf(countries[0]!) : pickCountry(countries, nationalNumber);
+    if (stripsNationalPrefix(main, nationalNumber)) return undefined;
+    const plan = countries.length === 1 ? main : pickCountry(countries, nationalNumber);
     if (!plan) return undefined;
     const valid = plan.hasTypes ? hasType(plan, nationalNumber) : plan.nationalNumber.test(nationalNumber);
     return valid ? { e164: international, country: plan.country } : undefined;

@@ -26,26 +26,24 @@ export function parsePhone(input: string, defaultCountry?: string): PhoneNumberI
   else candidate = `+${compact}`;
 
   if (!/^\+?[0-9]{6,17}$/.test(candidate)) throw invalidPhone();
-  if (candidate.startsWith('+')) {
-    const fast = parseInternationalFast(candidate);
-    if (fast) {
-      return {
-        e164: fast.e164,
-        country: fast.country,
-        get numberType() {
-          return parsePhoneNumberFromString(fast.e164)?.getType();
-        },
-      };
-    }
-  }
+  const fast = candidate.startsWith('+') ? parseInternationalFast(candidate) : undefined;
+  if (fast) return phoneInfo(fast.e164, fast.country, () => parsePhoneNumberFromString(fast.e164)?.getType());
   const parsed = parsePhoneNumberFromString(candidate, defaultCountry as CountryCode | undefined);
   if (!parsed?.isValid()) throw invalidPhone();
+  return phoneInfo(parsed.number, parsed.country, () => parsed.getType());
+}
+
+/** Type lookup walks the country's number patterns again; only callers that ask pay for it. */
+function phoneInfo(
+  e164: string,
+  country: string | undefined,
+  typeOf: () => string | undefined,
+): PhoneNumberInfo {
   return {
-    e164: parsed.number,
-    country: parsed.country,
-    // Type lookup walks the country's number patterns again; only callers that ask pay for it.
+    e164,
+    country,
     get numberType() {
-      return parsed.getType();
+      return typeOf();
     },
   };
 }

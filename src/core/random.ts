@@ -25,7 +25,7 @@ export function randomBytesPooled(byteLength: number): Buffer {
 
 /** Hex of `byteLength` pooled bytes, read straight from the pool (no Buffer per call). */
 function randomHexPooled(byteLength: number): string {
-  if (byteLength > POOL_BYTES) return randomFillSync(Buffer.alloc(byteLength)).toString('hex');
+  if (byteLength > POOL_BYTES) return randomBytesPooled(byteLength).toString('hex');
   const start = take(byteLength);
   return pool.toString('hex', start, start + byteLength);
 }
